@@ -1,0 +1,493 @@
+/*-------------------------------------------------------------------------
+ *
+ * credentials.c
+ *		The hfendpoints foreign-data wrapper: option validation, the server
+ *		and user mapping a call runs with, USAGE checks, and the allowlist
+ *		that decides which hosts an inference URL may point at.
+ *
+ * Secrets follow postgres_fdw: a role's token lives in its user mapping,
+ * which only that role and superusers can read.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "access/reloptions.h"
+#include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
+
+#include "credentials.h"
+#include "hfendpoints.h"
+
+#define DEFAULT_API_URL "https://api.endpoints.huggingface.cloud/v2"
+#define DEFAULT_HUB_URL "https://huggingface.co"
+#define DEFAULT_ALLOWED_HOSTS "*.endpoints.huggingface.cloud"
+
+typedef struct HfeOption
+{
+	const char *name;
+	Oid			context;		/* catalog the option belongs to */
+} HfeOption;
+
+static const HfeOption valid_options[] = {
+	{"api_url", ForeignServerRelationId},
+	{"hub_url", ForeignServerRelationId},
+	{"allowed_hosts", ForeignServerRelationId},
+	{"allow_http", ForeignServerRelationId},
+	{"token", UserMappingRelationId},
+	{"namespace", UserMappingRelationId},
+	{NULL, InvalidOid}
+};
+
+PG_FUNCTION_INFO_V1(hfendpoints_fdw_validator);
+
+/*
+ * The valid option closest to "name" in this context, for a "did you mean"
+ * hint; NULL when nothing is close enough to be a plausible typo.
+ */
+static const char *
+closest_option(const char *name, Oid context)
+{
+	const char *best = NULL;
+	int			best_distance = 3;	/* at most two edits */
+
+	for (const HfeOption *opt = valid_options; opt->name; opt++)
+	{
+		int			d;
+
+		if (opt->context != context)
+			continue;
+		d = varstr_levenshtein(name, strlen(name), opt->name, strlen(opt->name),
+							   1, 1, 1, true);
+		if (d < best_distance)
+		{
+			best_distance = d;
+			best = opt->name;
+		}
+	}
+	return best;
+}
+
+static char *
+options_for_context(Oid context)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const HfeOption *opt = valid_options; opt->name; opt++)
+	{
+		if (opt->context != context)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, opt->name);
+	}
+	return buf.data;
+}
+
+/*
+ * Split a URL with libcurl's parser.  Returns false if it does not parse.
+ * The CURLU handle is freed before returning, so callers may raise errors.
+ */
+static bool
+split_url(const char *url, char **scheme, char **host, bool *has_userinfo,
+		  bool *has_fragment)
+{
+	CURLU	   *h = curl_url();
+	char	   *part = NULL;
+	bool		ok = false;
+
+	*scheme = *host = NULL;
+	*has_userinfo = *has_fragment = false;
+	if (h == NULL)
+		return false;
+	/* default scheme guessing off: "example.com" is not a URL here */
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		goto done;
+	if (curl_url_get(h, CURLUPART_SCHEME, &part, 0) != CURLUE_OK)
+		goto done;
+	*scheme = pstrdup(part);
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(h, CURLUPART_HOST, &part, 0) != CURLUE_OK)
+		goto done;
+	*host = pstrdup(part);
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(h, CURLUPART_USER, &part, 0) == CURLUE_OK)
+	{
+		*has_userinfo = true;
+		curl_free(part);
+		part = NULL;
+	}
+	if (curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
+	{
+		*has_fragment = true;
+		curl_free(part);
+		part = NULL;
+	}
+	ok = true;
+done:
+	curl_url_cleanup(h);
+	return ok;
+}
+
+/* Service base URLs: http(s), a host, no user-info, no fragment. */
+static void
+validate_base_url(const char *option, const char *url)
+{
+	char	   *scheme;
+	char	   *host;
+	bool		userinfo;
+	bool		fragment;
+
+	if (!split_url(url, &scheme, &host, &userinfo, &fragment) ||
+		(strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\" is not an http or https URL",
+						option, url),
+				 errhint("Use a URL such as \"%s\".",
+						 strcmp(option, "api_url") == 0 ? DEFAULT_API_URL : DEFAULT_HUB_URL)));
+	if (userinfo || fragment)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": URLs with user information or a fragment are not accepted",
+						option)));
+}
+
+/*
+ * A host pattern is a host name or address, "*", or "*." followed by a
+ * domain.  Only letters, digits, '.', '-', ':', '[' and ']' are allowed.
+ */
+static bool
+valid_host_pattern(const char *p)
+{
+	if (strcmp(p, "*") == 0)
+		return true;
+	if (strncmp(p, "*.", 2) == 0)
+		p += 2;
+	if (*p == '\0')
+		return false;
+	for (; *p; p++)
+	{
+		if (!(isalnum((unsigned char) *p) || strchr(".-:[]", *p) != NULL))
+			return false;
+	}
+	return true;
+}
+
+static void
+validate_allowed_hosts(const char *value)
+{
+	char	   *copy = pstrdup(value);
+	char	   *saveptr = NULL;
+	int			count = 0;
+
+	for (char *tok = strtok_r(copy, ",", &saveptr); tok;
+		 tok = strtok_r(NULL, ",", &saveptr))
+	{
+		char	   *p = tok;
+		char	   *end;
+
+		while (isspace((unsigned char) *p))
+			p++;
+		end = p + strlen(p);
+		while (end > p && isspace((unsigned char) end[-1]))
+			*--end = '\0';
+		if (!valid_host_pattern(p))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid host pattern \"%s\" in option \"allowed_hosts\"", p),
+					 errhint("Use a comma-separated list of host names, such as \"*.endpoints.huggingface.cloud, 127.0.0.1\".")));
+		count++;
+	}
+	if (count == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"allowed_hosts\" must name at least one host")));
+}
+
+/* Tokens and namespaces end up in HTTP headers and paths: no control chars. */
+static void
+validate_plain_value(const char *option, const char *value, const char *extra_chars)
+{
+	if (*value == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must not be empty", option)));
+	for (const char *p = value; *p; p++)
+	{
+		if (!(isalnum((unsigned char) *p) || strchr(extra_chars, *p) != NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" contains a character that is not allowed", option),
+					 errdetail("Only letters, digits and \"%s\" are accepted.", extra_chars)));
+	}
+}
+
+Datum
+hfendpoints_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+		const HfeOption *opt;
+		char	   *value;
+
+		for (opt = valid_options; opt->name; opt++)
+		{
+			if (opt->context == catalog && strcmp(opt->name, def->defname) == 0)
+				break;
+		}
+		if (opt->name == NULL)
+		{
+			const char *closest = closest_option(def->defname, catalog);
+			char	   *valid = options_for_context(catalog);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 closest ? errhint("Perhaps you meant the option \"%s\".", closest) :
+					 (valid[0] != '\0' ?
+					  errhint("Valid options in this context are: %s.", valid) :
+					  errhint("There are no valid options in this context."))));
+		}
+
+		value = defGetString(def);
+		if (strcmp(def->defname, "api_url") == 0 || strcmp(def->defname, "hub_url") == 0)
+			validate_base_url(def->defname, value);
+		else if (strcmp(def->defname, "allowed_hosts") == 0)
+			validate_allowed_hosts(value);
+		else if (strcmp(def->defname, "allow_http") == 0)
+			(void) defGetBoolean(def);
+		else if (strcmp(def->defname, "token") == 0)
+			validate_plain_value("token", value, "_-.");
+		else if (strcmp(def->defname, "namespace") == 0)
+			validate_plain_value("namespace", value, "_-.");
+	}
+
+	PG_RETURN_VOID();
+}
+
+static char *
+strip_trailing_slash(char *url)
+{
+	size_t		len = strlen(url);
+
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	return url;
+}
+
+/* The user mapping's options for userid, falling back to PUBLIC. */
+static List *
+user_mapping_options(Oid userid, Oid serverid, bool *found)
+{
+	HeapTuple	tp;
+	Datum		datum;
+	bool		isnull;
+	List	   *options = NIL;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER,
+						 ObjectIdGetDatum(userid), ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER,
+							 ObjectIdGetDatum(InvalidOid), ObjectIdGetDatum(serverid));
+	*found = HeapTupleIsValid(tp);
+	if (!*found)
+		return NIL;
+
+	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
+							Anum_pg_user_mapping_umoptions, &isnull);
+	if (!isnull)
+		options = untransformRelOptions(datum);
+	ReleaseSysCache(tp);
+	return options;
+}
+
+/*
+ * The server named by hfendpoints.server, checked for USAGE, with the
+ * current role's token.  With need_token, a missing token is an error whose
+ * hint shows the command that fixes it.
+ */
+HfeServer *
+hfe_server_get(bool need_token)
+{
+	ForeignServer *fs;
+	ForeignDataWrapper *fdw;
+	AclResult	aclresult;
+	HfeServer  *server;
+	List	   *mapping;
+	bool		has_mapping;
+	ListCell   *cell;
+
+	fs = GetForeignServerByName(hfe_server_name, true);
+	if (fs == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("server \"%s\" does not exist", hfe_server_name),
+				 errhint("Set hfendpoints.server to a server that uses the hfendpoints foreign-data wrapper.")));
+	fdw = GetForeignDataWrapper(fs->fdwid);
+	if (strcmp(fdw->fdwname, "hfendpoints") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("server \"%s\" does not use the hfendpoints foreign-data wrapper",
+						fs->servername),
+				 errhint("Set hfendpoints.server to a server created with FOREIGN DATA WRAPPER hfendpoints.")));
+
+	aclresult = pg_foreign_server_aclcheck(fs->serverid, GetUserId(), ACL_USAGE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, fs->servername);
+
+	server = palloc0(sizeof(HfeServer));
+	server->serverid = fs->serverid;
+	server->servername = pstrdup(fs->servername);
+	server->api_url = pstrdup(DEFAULT_API_URL);
+	server->hub_url = pstrdup(DEFAULT_HUB_URL);
+	server->allowed_hosts = pstrdup(DEFAULT_ALLOWED_HOSTS);
+	server->allow_http = false;
+
+	foreach(cell, fs->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+
+		if (strcmp(def->defname, "api_url") == 0)
+			server->api_url = strip_trailing_slash(pstrdup(defGetString(def)));
+		else if (strcmp(def->defname, "hub_url") == 0)
+			server->hub_url = strip_trailing_slash(pstrdup(defGetString(def)));
+		else if (strcmp(def->defname, "allowed_hosts") == 0)
+			server->allowed_hosts = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "allow_http") == 0)
+			server->allow_http = defGetBoolean(def);
+	}
+
+	mapping = user_mapping_options(GetUserId(), fs->serverid, &has_mapping);
+	foreach(cell, mapping)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+
+		if (strcmp(def->defname, "token") == 0)
+			server->token = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "namespace") == 0)
+			server->namespace = pstrdup(defGetString(def));
+	}
+
+	if (need_token && server->token == NULL)
+	{
+		if (!has_mapping)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no Hugging Face token for role \"%s\" on server \"%s\"",
+							GetUserNameFromId(GetUserId(), false), fs->servername),
+					 errhint("Store a token with: CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (token 'hf_...');",
+							 quote_identifier(fs->servername))));
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("the user mapping for role \"%s\" on server \"%s\" has no token",
+							GetUserNameFromId(GetUserId(), false), fs->servername),
+					 errhint("Add one with: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD token 'hf_...');",
+							 quote_identifier(fs->servername))));
+	}
+	return server;
+}
+
+/* Does host match one of the comma-separated patterns (case-insensitive)? */
+bool
+hfe_host_matches(const char *patterns, const char *host)
+{
+	char	   *copy = pstrdup(patterns);
+	char	   *saveptr = NULL;
+	size_t		hostlen = strlen(host);
+
+	for (char *tok = strtok_r(copy, ",", &saveptr); tok;
+		 tok = strtok_r(NULL, ",", &saveptr))
+	{
+		char	   *p = tok;
+		char	   *end;
+
+		while (isspace((unsigned char) *p))
+			p++;
+		end = p + strlen(p);
+		while (end > p && isspace((unsigned char) end[-1]))
+			*--end = '\0';
+
+		if (strcmp(p, "*") == 0)
+			return true;
+		if (strncmp(p, "*.", 2) == 0)
+		{
+			const char *suffix = p + 1; /* ".domain" */
+			size_t		slen = strlen(suffix);
+
+			if (hostlen > slen &&
+				pg_strcasecmp(host + hostlen - slen, suffix) == 0)
+				return true;
+		}
+		else if (pg_strcasecmp(p, host) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Refuse an inference URL the server's rules do not allow, before any
+ * connection is made: only http(s), plain http only with allow_http, no
+ * user-info or fragment, and a host in allowed_hosts.  The URL itself is
+ * not echoed back, since a mistyped one may carry a secret.
+ */
+void
+hfe_check_inference_url(const HfeServer *server, const char *url)
+{
+	char	   *scheme;
+	char	   *host;
+	bool		userinfo;
+	bool		fragment;
+
+	if (!split_url(url, &scheme, &host, &userinfo, &fragment))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid endpoint URL"),
+				 errhint("Give an endpoint name, \"namespace/name\", or an https:// URL.")));
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("endpoint URL scheme \"%s\" is not allowed", scheme),
+				 errhint("Only http and https URLs are accepted.")));
+	if (strcmp(scheme, "http") == 0 && !server->allow_http)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("plain http endpoint URLs are not allowed on server \"%s\"",
+						server->servername),
+				 errhint("Use https, or have the server's owner set its option allow_http to true.")));
+	if (userinfo)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("endpoint URLs must not contain user information"),
+				 errhint("Store credentials in a user mapping, not in the URL.")));
+	if (fragment)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("endpoint URLs must not contain a fragment")));
+	if (!hfe_host_matches(server->allowed_hosts, host))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("host \"%s\" is not in the allowed_hosts of server \"%s\"",
+						host, server->servername),
+				 errhint("The server's owner can add it with: ALTER SERVER %s OPTIONS (SET allowed_hosts '...');",
+						 quote_identifier(server->servername))));
+}

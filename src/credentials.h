@@ -1,0 +1,32 @@
+/*-------------------------------------------------------------------------
+ *
+ * credentials.h
+ *		The foreign server and user mapping a call runs with.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HFENDPOINTS_CREDENTIALS_H
+#define HFENDPOINTS_CREDENTIALS_H
+
+/*
+ * Everything one call needs to reach the service, palloc'd in the caller's
+ * memory context.  token is NULL only when the caller asked for the server
+ * without a token and the role has no user mapping.
+ */
+typedef struct HfeServer
+{
+	Oid			serverid;
+	char	   *servername;
+	char	   *api_url;		/* management API base, no trailing slash */
+	char	   *hub_url;		/* Hub base (whoami), no trailing slash */
+	char	   *allowed_hosts;	/* comma-separated host patterns */
+	bool		allow_http;
+	char	   *token;			/* from the user mapping */
+	char	   *namespace;		/* the mapping's default namespace, or NULL */
+} HfeServer;
+
+extern HfeServer *hfe_server_get(bool need_token);
+extern void hfe_check_inference_url(const HfeServer *server, const char *url);
+extern bool hfe_host_matches(const char *patterns, const char *host);
+
+#endif							/* HFENDPOINTS_CREDENTIALS_H */

@@ -1,0 +1,404 @@
+/*-------------------------------------------------------------------------
+ *
+ * errors.c
+ *		The one place where the outcome of an HTTP request becomes a
+ *		PostgreSQL error: SQLSTATE, message, detail and hint.
+ *
+ * SQLSTATEs (the README's error table mirrors this one):
+ *
+ *	could not resolve host, could not connect          08001
+ *	connection dropped or reset, truncated body, timeout  08006
+ *	response larger than hfendpoints.max_response_size   54000
+ *	response that is not the JSON the protocol promises  08P01
+ *	HTTP 400, 422 (the request was rejected)             22023
+ *	HTTP 401 (token missing or not accepted)             28000
+ *	HTTP 403                                             42501
+ *	HTTP 404 (no such endpoint)                          42704
+ *	HTTP 409 (name already taken)                        42710
+ *	HTTP 413 (input too large)                           54000
+ *	HTTP 429 (rate limited, after retries)               53400
+ *	HTTP 502, 503, 504 (unavailable, after retries)      08006
+ *	any other HTTP status                                38000
+ *
+ * The server's own error text goes in the detail, cleaned of control
+ * characters and invalid UTF-8 and cut to a readable length.  Nothing here
+ * ever prints a URL (it may carry a port or a secret) or a token.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+
+#include "errors.h"
+#include "hfendpoints.h"
+#include "json.h"
+
+#define MAX_DETAIL_CHARS 500
+
+int
+hfe_http_sqlstate(const HfeHttpRequest *req)
+{
+	if (req->response_too_large)
+		return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+	switch (req->curl_code)
+	{
+		case CURLE_OK:
+			break;
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+		case CURLE_COULDNT_CONNECT:
+			return ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION;
+		default:
+			return ERRCODE_CONNECTION_FAILURE;
+	}
+	switch (req->status)
+	{
+		case 400:
+		case 422:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case 401:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		case 403:
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		case 404:
+			return ERRCODE_UNDEFINED_OBJECT;
+		case 409:
+			return ERRCODE_DUPLICATE_OBJECT;
+		case 413:
+			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		case 429:
+			return ERRCODE_CONFIGURATION_LIMIT_EXCEEDED;
+		case 502:
+		case 503:
+		case 504:
+			return ERRCODE_CONNECTION_FAILURE;
+		default:
+			return ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
+	}
+}
+
+static const char *
+status_phrase(long status)
+{
+	switch (status)
+	{
+		case 400: return "Bad Request";
+		case 401: return "Unauthorized";
+		case 403: return "Forbidden";
+		case 404: return "Not Found";
+		case 405: return "Method Not Allowed";
+		case 409: return "Conflict";
+		case 413: return "Payload Too Large";
+		case 422: return "Unprocessable Entity";
+		case 424: return "Failed Dependency";
+		case 429: return "Too Many Requests";
+		case 500: return "Internal Server Error";
+		case 502: return "Bad Gateway";
+		case 503: return "Service Unavailable";
+		case 504: return "Gateway Timeout";
+		default: return NULL;
+	}
+}
+
+/* A short reason for the primary message, such as "HTTP 404 Not Found". */
+char *
+hfe_http_reason(const HfeHttpRequest *req)
+{
+	if (req->response_too_large)
+		return psprintf("response larger than hfendpoints.max_response_size (%d bytes)",
+						hfe_max_response_size);
+	switch (req->curl_code)
+	{
+		case CURLE_OK:
+			break;
+		case CURLE_OPERATION_TIMEDOUT:
+			return psprintf("request timed out");
+		case CURLE_COULDNT_RESOLVE_HOST:
+			return pstrdup("could not resolve host");
+		case CURLE_COULDNT_CONNECT:
+			return pstrdup("connection refused");
+		case CURLE_GOT_NOTHING:
+			return pstrdup("server closed the connection without a response");
+		case CURLE_RECV_ERROR:
+		case CURLE_SEND_ERROR:
+			return pstrdup("connection lost");
+		case CURLE_PARTIAL_FILE:
+			return pstrdup("response body truncated");
+		default:
+			return pstrdup(curl_easy_strerror(req->curl_code));
+	}
+	if (status_phrase(req->status))
+		return psprintf("HTTP %ld %s", req->status, status_phrase(req->status));
+	return psprintf("HTTP %ld", req->status);
+}
+
+/*
+ * Copy at most maxlen characters of text, replacing control characters and
+ * bytes that are not valid in the database encoding by '?', and collapsing
+ * runs of white space.  The result is always safe to put in a message.
+ */
+char *
+hfe_sanitize_text(const char *text, size_t len, size_t maxlen)
+{
+	StringInfoData buf;
+	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
+	size_t		chars = 0;
+	size_t		i = 0;
+	bool		last_space = true;
+
+	initStringInfo(&buf);
+	while (i < len && chars < maxlen)
+	{
+		unsigned char c = (unsigned char) text[i];
+
+		if (c < 0x80)
+		{
+			if (isspace(c))
+			{
+				if (!last_space)
+					appendStringInfoChar(&buf, ' ');
+				last_space = true;
+			}
+			else
+			{
+				appendStringInfoChar(&buf, (c < 0x20 || c == 0x7f) ? '?' : (char) c);
+				last_space = false;
+			}
+			i++;
+		}
+		else
+		{
+			int			l = pg_utf_mblen((const unsigned char *) text + i);
+
+			if (utf8 && i + l <= len &&
+				pg_utf8_islegal((const unsigned char *) text + i, l))
+			{
+				appendBinaryStringInfo(&buf, text + i, l);
+				i += l;
+			}
+			else
+			{
+				appendStringInfoChar(&buf, '?');
+				i++;
+			}
+			last_space = false;
+		}
+		chars++;
+	}
+	while (buf.len > 0 && buf.data[buf.len - 1] == ' ')
+		buf.data[--buf.len] = '\0';
+	if (i < len)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+static bool
+looks_like_html(const HfeHttpRequest *req)
+{
+	const char *p = req->response;
+
+	if (strncmp(req->content_type, "text/html", 9) == 0)
+		return true;
+	while (*p && isspace((unsigned char) *p))
+		p++;
+	return *p == '<';
+}
+
+/* The <title> of an HTML error page, or NULL. */
+static char *
+html_title(const char *html)
+{
+	const char *start = strstr(html, "<title>");
+	const char *end;
+
+	if (start == NULL)
+		start = strstr(html, "<TITLE>");
+	if (start == NULL)
+		return NULL;
+	start += 7;
+	end = strchr(start, '<');
+	if (end == NULL || end == start)
+		return NULL;
+	return hfe_sanitize_text(start, end - start, 200);
+}
+
+/*
+ * The error text in a JSON body, from the shapes the service and the
+ * inference servers use: {"error": "..."}, {"error": ["...", ...]},
+ * {"error": {"message": "..."}}, {"error_description": "..."},
+ * {"message": "..."}, {"errors": [{"message": "..."}]}.
+ */
+static char *
+json_error_text(const cJSON *obj)
+{
+	const cJSON *err;
+	const char *s;
+
+	if (cJSON_IsArray(obj) && cJSON_GetArraySize(obj) > 0)
+		obj = cJSON_GetArrayItem(obj, 0);
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	err = cJSON_GetObjectItemCaseSensitive(obj, "error");
+	if (cJSON_IsString(err))
+	{
+		const char *desc = hfe_json_string(obj, "error_description");
+
+		if (desc)
+			return psprintf("%s: %s", err->valuestring, desc);
+		return pstrdup(err->valuestring);
+	}
+	if (cJSON_IsArray(err))
+	{
+		StringInfoData buf;
+		const cJSON *item;
+
+		initStringInfo(&buf);
+		cJSON_ArrayForEach(item, err)
+		{
+			if (!cJSON_IsString(item))
+				continue;
+			if (buf.len > 0)
+				appendStringInfoString(&buf, "; ");
+			appendStringInfoString(&buf, item->valuestring);
+		}
+		if (buf.len > 0)
+			return buf.data;
+	}
+	if (cJSON_IsObject(err) && (s = hfe_json_string(err, "message")) != NULL)
+		return pstrdup(s);
+	if ((s = hfe_json_string(obj, "message")) != NULL)
+		return pstrdup(s);
+	err = cJSON_GetObjectItemCaseSensitive(obj, "errors");
+	if (cJSON_IsArray(err) && cJSON_GetArraySize(err) > 0 &&
+		(s = hfe_json_string(cJSON_GetArrayItem(err, 0), "message")) != NULL)
+		return pstrdup(s);
+	return NULL;
+}
+
+/*
+ * What the server said about the failure, readable and bounded, or NULL
+ * when the body says nothing useful.
+ */
+char *
+hfe_remote_error_text(const HfeHttpRequest *req)
+{
+	cJSON	   *json;
+	char	   *text;
+
+	if (req->response == NULL || req->response_len == 0 || req->response_too_large)
+		return NULL;
+	json = hfe_json_parse(req->response, req->response_len);
+	if (json != NULL)
+	{
+		text = json_error_text(json);
+		if (text != NULL)
+			return hfe_sanitize_text(text, strlen(text), MAX_DETAIL_CHARS);
+	}
+	if (looks_like_html(req))
+	{
+		text = html_title(req->response);
+		return text ? psprintf("an HTML page titled \"%s\"", text) : pstrdup("an HTML page");
+	}
+	return hfe_sanitize_text(req->response, req->response_len, MAX_DETAIL_CHARS);
+}
+
+/* TGI/TEI's "error_type" ("validation", "overloaded", ...), or NULL. */
+char *
+hfe_remote_error_type(const HfeHttpRequest *req)
+{
+	cJSON	   *json;
+	const char *type;
+
+	if (req->response == NULL || req->response_len == 0)
+		return NULL;
+	json = hfe_json_parse(req->response, req->response_len);
+	if (json == NULL)
+		return NULL;
+	type = hfe_json_string(json, "error_type");
+	return type ? pstrdup(type) : NULL;
+}
+
+/* One line for a batch's error column: the reason, then the server's text. */
+char *
+hfe_http_error_line(const HfeHttpRequest *req)
+{
+	char	   *reason = hfe_http_reason(req);
+	char	   *remote = req->curl_code == CURLE_OK ? hfe_remote_error_text(req) : NULL;
+
+	return remote ? psprintf("%s: %s", reason, remote) : reason;
+}
+
+static const char *
+default_hint(const HfeHttpRequest *req)
+{
+	if (req->response_too_large)
+		return "Raise hfendpoints.max_response_size if such responses are expected.";
+	switch (req->curl_code)
+	{
+		case CURLE_OK:
+			break;
+		case CURLE_OPERATION_TIMEDOUT:
+			return "Raise hfendpoints.request_timeout or hfendpoints.connect_timeout if the service is slow.";
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+			return "Check that the service is reachable from the database server and that the server's URLs are right.";
+		default:
+			return NULL;
+	}
+	switch (req->status)
+	{
+		case 401:
+			return "Check the token in your user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (SET token 'hf_...');";
+		case 429:
+			return "The service is rate-limiting requests; wait and try again, or raise hfendpoints.max_retries.";
+		case 502:
+		case 503:
+		case 504:
+			return "The service is unavailable; try again later.";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * Raise the error for a failed request.  action completes "could not ...",
+ * such as "get endpoint \"x\"".  hint replaces the default hint if given.
+ */
+void
+hfe_raise_http_error(const HfeHttpRequest *req, const char *action, const char *hint)
+{
+	char	   *detail = NULL;
+
+	if (req->curl_code == CURLE_OPERATION_TIMEDOUT)
+		detail = psprintf("No complete response arrived within hfendpoints.request_timeout (%d ms).",
+						  req->timeout_ms > 0 ? req->timeout_ms : hfe_request_timeout_ms);
+	else if (req->curl_code == CURLE_OK && !req->response_too_large)
+	{
+		char	   *remote = hfe_remote_error_text(req);
+
+		if (remote != NULL)
+			detail = psprintf("The service said: %s", remote);
+	}
+	if (hint == NULL)
+		hint = default_hint(req);
+
+	ereport(ERROR,
+			(errcode(hfe_http_sqlstate(req)),
+			 errmsg("could not %s: %s", action, hfe_http_reason(req)),
+			 detail ? errdetail_internal("%s", detail) : 0,
+			 hint ? errhint("%s", hint) : 0));
+	pg_unreachable();
+}
+
+/* A 2xx response whose body is not what the protocol promises. */
+void
+hfe_raise_bad_response(const char *action, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROTOCOL_VIOLATION),
+			 errmsg("could not %s: the service sent an unexpected response", action),
+			 errdetail("%s", what)));
+	pg_unreachable();
+}

@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * errors.h
+ *		Turning an HTTP outcome into a PostgreSQL error.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HFENDPOINTS_ERRORS_H
+#define HFENDPOINTS_ERRORS_H
+
+#include "http.h"
+
+extern int	hfe_http_sqlstate(const HfeHttpRequest *req);
+extern char *hfe_http_reason(const HfeHttpRequest *req);
+extern char *hfe_remote_error_text(const HfeHttpRequest *req);
+extern char *hfe_remote_error_type(const HfeHttpRequest *req);
+extern char *hfe_http_error_line(const HfeHttpRequest *req);
+extern char *hfe_sanitize_text(const char *text, size_t len, size_t maxlen);
+extern void hfe_raise_http_error(const HfeHttpRequest *req, const char *action,
+								 const char *hint) pg_attribute_noreturn();
+extern void hfe_raise_bad_response(const char *action, const char *what) pg_attribute_noreturn();
+
+#endif							/* HFENDPOINTS_ERRORS_H */

@@ -1,0 +1,77 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *		HTTP requests to the service, one at a time or many at once.
+ *
+ * A caller fills in the "what to send" half of an HfeHttpRequest (palloc'd
+ * in its own memory context) and hands one or many to hfe_http_perform*.
+ * The engine sends them through one per-backend curl multi handle, retries
+ * what may be retried, and fills in the "what came back" half.  The
+ * response body is palloc'd in the request's memory context.  HTTP error
+ * statuses and transport failures are reported in the request, never
+ * raised; only a cancel or terminate raises, through CHECK_FOR_INTERRUPTS.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HFENDPOINTS_HTTP_H
+#define HFENDPOINTS_HTTP_H
+
+#include <curl/curl.h>
+
+#include "datatype/timestamp.h"
+
+typedef struct HfeHttpRequest
+{
+	/* what to send */
+	const char *method;			/* "GET", "POST", "PUT" or "DELETE" */
+	char	   *url;
+	const char *body;			/* NULL: none (a POST sends Content-Length: 0) */
+	size_t		body_len;
+	const char *token;			/* bearer token, or NULL for none */
+	int			scale_up_timeout;	/* seconds, sent as X-Scale-Up-Timeout; 0: not sent */
+	int			timeout_ms;		/* 0: hfendpoints.request_timeout */
+	TimestampTz	retry_503_until;	/* retry 503s until then (cold start); 0: off */
+	bool		no_retry;		/* send once, whatever happens */
+
+	/* what came back */
+	long		status;			/* HTTP status, 0 when no response arrived */
+	CURLcode	curl_code;		/* CURLE_OK unless the transfer failed */
+	char	   *response;		/* NUL-terminated body, never NULL after perform */
+	size_t		response_len;
+	bool		response_too_large;	/* hfendpoints.max_response_size tripped */
+	char		content_type[96];
+	int			retry_after_ms;	/* Retry-After of the last response, -1 if none */
+	int			generated_tokens;	/* x-generated-tokens, -1 if none */
+	int			attempts;		/* requests sent, retries included */
+	double		total_ms;		/* time spent over all attempts */
+
+	/* engine-private */
+	MemoryContext mcxt;			/* where the response body lives */
+	size_t		response_alloc;
+	TimestampTz not_before;		/* earliest next attempt */
+	TimestampTz started_at;
+	int			state;
+	int			engine_index;	/* position in the batch */
+} HfeHttpRequest;
+
+extern HfeHttpRequest *hfe_http_request(const char *method, const char *url,
+										const char *token);
+extern void hfe_http_set_json_body(HfeHttpRequest *req, const char *json);
+extern void hfe_http_perform(HfeHttpRequest *req);
+extern void hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency);
+
+static inline bool
+hfe_http_ok(const HfeHttpRequest *req)
+{
+	return req->curl_code == CURLE_OK && !req->response_too_large &&
+		req->status >= 200 && req->status < 300;
+}
+
+/* http.c internals shared with http_multi.c */
+extern void hfe_http_prepare_easy(CURL *easy, HfeHttpRequest *req,
+								  struct curl_slist **headers);
+extern void hfe_http_reset_response(HfeHttpRequest *req);
+extern int	hfe_http_retry_delay_ms(HfeHttpRequest *req, TimestampTz now);
+extern void hfe_http_global_init(void);
+
+#endif							/* HFENDPOINTS_HTTP_H */

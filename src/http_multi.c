@@ -1,0 +1,430 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_multi.c
+ *		The transfer engine: one curl multi handle per backend, driven by a
+ *		WaitEventSet that holds every socket libcurl watches plus MyLatch.
+ *
+ * Every request, single or batched, goes through here, so that:
+ *	- connections are kept alive and reused across calls and batches;
+ *	- nothing blocks inside libcurl: we sleep only in WaitEventSetWait, and
+ *	  a cancel, statement_timeout or terminate wakes us through the latch;
+ *	- up to "concurrency" requests are in flight while the rest wait, and a
+ *	  failed request is retried on its own without holding up the others.
+ *
+ * Ownership: the multi handle, the easy handles in "slots" and their header
+ * lists are malloc'd by libcurl and live for the backend.  A transfer's
+ * header list belongs to its slot and is freed when the transfer ends or is
+ * aborted.  If an error (a cancel, say) leaves perform_many, the PG_FINALLY
+ * block removes every easy handle from the multi handle, which closes the
+ * half-used connections, and frees the WaitEventSet, so the next call in
+ * the same backend starts clean.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/timestamp.h"
+
+#include "hfendpoints.h"
+#include "http.h"
+
+#define MAX_WATCHED (2 * HFE_MAX_CONCURRENCY + 16)
+#define IDLE_POLL_MS 1000
+
+enum
+{
+	REQ_QUEUED,
+	REQ_RUNNING,
+	REQ_DONE
+};
+
+typedef struct Slot
+{
+	CURL	   *easy;
+	struct curl_slist *headers;
+	HfeHttpRequest *req;		/* NULL when free */
+} Slot;
+
+typedef struct WatchedSocket
+{
+	curl_socket_t fd;
+	int			what;			/* CURL_POLL_IN, _OUT or _INOUT */
+} WatchedSocket;
+
+static CURLM *multi = NULL;
+static Slot slots[HFE_MAX_CONCURRENCY];
+
+/* sockets libcurl asked us to watch, maintained by socket_callback */
+static WatchedSocket watched[MAX_WATCHED];
+static int	nwatched = 0;
+static bool watched_changed = true;
+static bool watched_overflow = false;
+
+/* when libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) */
+static TimestampTz curl_timer_at = 0;
+static bool curl_timer_set = false;
+
+static int
+socket_callback(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	int			i;
+
+	for (i = 0; i < nwatched; i++)
+		if (watched[i].fd == fd)
+			break;
+
+	if (what == CURL_POLL_REMOVE)
+	{
+		if (i < nwatched)
+			watched[i] = watched[--nwatched];
+	}
+	else if (i < nwatched)
+		watched[i].what = what;
+	else if (nwatched < MAX_WATCHED)
+	{
+		watched[nwatched].fd = fd;
+		watched[nwatched].what = what;
+		nwatched++;
+	}
+	else
+		watched_overflow = true;
+	watched_changed = true;
+	return 0;
+}
+
+static int
+timer_callback(CURLM *m, long timeout_ms, void *userp)
+{
+	if (timeout_ms < 0)
+		curl_timer_set = false;
+	else
+	{
+		curl_timer_set = true;
+		curl_timer_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+	}
+	return 0;
+}
+
+static void
+ensure_multi(void)
+{
+	if (multi != NULL)
+		return;
+	multi = curl_multi_init();
+	if (multi == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl multi handle")));
+	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_callback);
+	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_callback);
+	/* keep enough idle connections to serve a full batch again */
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) HFE_MAX_CONCURRENCY);
+}
+
+static Slot *
+free_slot(void)
+{
+	for (int i = 0; i < HFE_MAX_CONCURRENCY; i++)
+	{
+		if (slots[i].req != NULL)
+			continue;
+		if (slots[i].easy == NULL)
+		{
+			slots[i].easy = curl_easy_init();
+			if (slots[i].easy == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OUT_OF_MEMORY),
+						 errmsg("could not create a libcurl handle")));
+		}
+		return &slots[i];
+	}
+	elog(ERROR, "no free hfendpoints transfer slot");
+	return NULL;				/* keep compiler quiet */
+}
+
+static void
+start_transfer(HfeHttpRequest *req)
+{
+	Slot	   *slot = free_slot();
+	CURLMcode	rc;
+
+	slot->req = req;
+	req->state = REQ_RUNNING;
+	req->attempts++;
+	req->started_at = GetCurrentTimestamp();
+	hfe_http_reset_response(req);
+	hfe_http_prepare_easy(slot->easy, req, &slot->headers);
+	curl_easy_setopt(slot->easy, CURLOPT_PRIVATE, slot);
+	rc = curl_multi_add_handle(multi, slot->easy);
+	if (rc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not start an HTTP request: %s", curl_multi_strerror(rc))));
+}
+
+/* Detach a slot from the multi handle and free what the transfer owned. */
+static void
+release_slot(Slot *slot)
+{
+	if (slot->easy != NULL && slot->req != NULL)
+		curl_multi_remove_handle(multi, slot->easy);
+	curl_slist_free_all(slot->headers);
+	slot->headers = NULL;
+	slot->req = NULL;
+}
+
+/* Abort every transfer still in flight; safe to call at any time. */
+static void
+abort_all_transfers(void)
+{
+	for (int i = 0; i < HFE_MAX_CONCURRENCY; i++)
+	{
+		if (slots[i].req != NULL)
+			slots[i].req->state = REQ_DONE;
+		release_slot(&slots[i]);
+	}
+}
+
+/*
+ * A transfer finished: record its outcome and decide whether it is retried.
+ * Returns the retry delay in ms, or -1 when the request is done.
+ */
+static int
+finish_transfer(Slot *slot, CURLcode result)
+{
+	HfeHttpRequest *req = slot->req;
+	TimestampTz now = GetCurrentTimestamp();
+	long		status = 0;
+
+	curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &status);
+	release_slot(slot);
+
+	req->status = status;
+	req->curl_code = result;
+	if (result == CURLE_FILESIZE_EXCEEDED)
+		req->response_too_large = true;
+	req->total_ms += (double) (now - req->started_at) / 1000.0;
+	if (req->response == NULL)
+	{
+		req->response = MemoryContextAllocZero(req->mcxt, 1);
+		req->response_alloc = 1;
+	}
+	return hfe_http_retry_delay_ms(req, now);
+}
+
+static WaitEventSet *
+build_wait_set(void)
+{
+	WaitEventSet *wes;
+
+	if (watched_overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many sockets in flight for hfendpoints")));
+#if PG_VERSION_NUM >= 170000
+	wes = CreateWaitEventSet(NULL, nwatched + 2);
+#else
+	wes = CreateWaitEventSet(CurrentMemoryContext, nwatched + 2);
+#endif
+	AddWaitEventToSet(wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	for (int i = 0; i < nwatched; i++)
+	{
+		uint32		events = 0;
+
+		if (watched[i].what & CURL_POLL_IN)
+			events |= WL_SOCKET_READABLE;
+		if (watched[i].what & CURL_POLL_OUT)
+			events |= WL_SOCKET_WRITEABLE;
+		if (events != 0)
+			AddWaitEventToSet(wes, events, watched[i].fd, NULL, NULL);
+	}
+	watched_changed = false;
+	return wes;
+}
+
+static long
+ms_until(TimestampTz now, TimestampTz when)
+{
+	if (when <= now)
+		return 0;
+	return (long) ((when - now + 999) / 1000);
+}
+
+static void
+socket_action(curl_socket_t fd, int flags)
+{
+	int			running;
+	CURLMcode	rc = curl_multi_socket_action(multi, fd, flags, &running);
+
+	if (rc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("HTTP transfer engine failed: %s", curl_multi_strerror(rc))));
+}
+
+/* the wait set of the running perform_many, freed however it ends */
+static WaitEventSet *engine_wes = NULL;
+
+/* The engine loop proper; perform_many wraps it in cleanup. */
+static void
+run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queue)
+{
+	int			nretry = 0;
+	int			next_fresh = 0;
+	int			active = 0;
+	int			done = 0;
+
+	while (done < nreqs)
+	{
+		TimestampTz now;
+		TimestampTz next_retry = 0;
+		long		timeout;
+		WaitEvent	events[64];
+		int			nevents;
+		CURLMsg    *msg;
+		int			msgs_left;
+
+		CHECK_FOR_INTERRUPTS();
+		now = GetCurrentTimestamp();
+
+		/* start due retries first, then fresh requests */
+		for (int i = 0; i < nretry && active < concurrency;)
+		{
+			HfeHttpRequest *req = reqs[retry_queue[i]];
+
+			if (req->not_before <= now)
+			{
+				retry_queue[i] = retry_queue[--nretry];
+				start_transfer(req);
+				active++;
+			}
+			else
+				i++;
+		}
+		while (active < concurrency && next_fresh < nreqs)
+		{
+			start_transfer(reqs[next_fresh++]);
+			active++;
+		}
+		for (int i = 0; i < nretry; i++)
+			if (next_retry == 0 || reqs[retry_queue[i]]->not_before < next_retry)
+				next_retry = reqs[retry_queue[i]]->not_before;
+
+		/* sleep until a socket is ready, curl's timer fires or a retry is due */
+		timeout = IDLE_POLL_MS;
+		if (curl_timer_set)
+			timeout = Min(timeout, ms_until(now, curl_timer_at));
+		if (next_retry != 0 && active < concurrency)
+			timeout = Min(timeout, ms_until(now, next_retry));
+
+		if (engine_wes == NULL || watched_changed)
+		{
+			if (engine_wes != NULL)
+				FreeWaitEventSet(engine_wes);
+			engine_wes = NULL;
+			engine_wes = build_wait_set();
+		}
+
+		nevents = WaitEventSetWait(engine_wes, timeout, events, lengthof(events),
+								   HFE_WAIT_EVENT_HTTP);
+		for (int i = 0; i < nevents; i++)
+		{
+			if (events[i].events & WL_LATCH_SET)
+			{
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+			else if (events[i].events & (WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE))
+			{
+				int			flags = 0;
+
+				if (events[i].events & WL_SOCKET_READABLE)
+					flags |= CURL_CSELECT_IN;
+				if (events[i].events & WL_SOCKET_WRITEABLE)
+					flags |= CURL_CSELECT_OUT;
+				socket_action(events[i].fd, flags);
+			}
+		}
+		if (curl_timer_set && curl_timer_at <= GetCurrentTimestamp())
+		{
+			curl_timer_set = false;
+			socket_action(CURL_SOCKET_TIMEOUT, 0);
+		}
+
+		while ((msg = curl_multi_info_read(multi, &msgs_left)) != NULL)
+		{
+			Slot	   *slot;
+			HfeHttpRequest *req;
+			int			delay;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &slot);
+			req = slot->req;
+			delay = finish_transfer(slot, msg->data.result);
+			active--;
+			if (delay < 0)
+			{
+				req->state = REQ_DONE;
+				done++;
+			}
+			else
+			{
+				elog(DEBUG1, "hfendpoints: retrying %s request in %d ms (attempt %d, HTTP %ld, %s)",
+					 req->method, delay, req->attempts, req->status,
+					 curl_easy_strerror(req->curl_code));
+				req->state = REQ_QUEUED;
+				req->not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+				retry_queue[nretry++] = req->engine_index;
+			}
+		}
+	}
+}
+
+/*
+ * Send every request in reqs, at most "concurrency" at a time, retrying each
+ * as hfe_http_retry_delay_ms() says.  Returns when all are done; raises only
+ * on interrupts and internal failures, after aborting what is in flight.
+ */
+void
+hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency)
+{
+	int		   *retry_queue;
+	int			slots_used = Max(1, Min(concurrency, HFE_MAX_CONCURRENCY));
+
+	if (nreqs <= 0)
+		return;
+	ensure_multi();
+	retry_queue = palloc(sizeof(int) * nreqs);
+	for (int i = 0; i < nreqs; i++)
+	{
+		reqs[i]->engine_index = i;
+		reqs[i]->state = REQ_QUEUED;
+		reqs[i]->attempts = 0;
+		reqs[i]->total_ms = 0;
+		reqs[i]->not_before = 0;
+	}
+
+	PG_TRY();
+	{
+		run_transfers(reqs, nreqs, slots_used, retry_queue);
+	}
+	PG_FINALLY();
+	{
+		abort_all_transfers();
+		if (engine_wes != NULL)
+			FreeWaitEventSet(engine_wes);
+		engine_wes = NULL;
+	}
+	PG_END_TRY();
+	pfree(retry_queue);
+}
+
+void
+hfe_http_perform(HfeHttpRequest *req)
+{
+	hfe_http_perform_many(&req, 1, 1);
+}
