@@ -82,9 +82,6 @@ hfe_whoami(const HfeServer *server)
 char *
 hfe_resolve_namespace(const HfeServer *server, const char *namespace)
 {
-	cJSON	   *me;
-	const char *type;
-
 	if (namespace != NULL)
 	{
 		hfe_check_namespace(namespace);
@@ -92,8 +89,16 @@ hfe_resolve_namespace(const HfeServer *server, const char *namespace)
 	}
 	if (server->namespace != NULL)
 		return pstrdup(server->namespace);
+	return hfe_whoami_namespace(server);
+}
 
-	/* as huggingface_hub's _get_namespace: the whoami user, if a user */
+/* As huggingface_hub's _get_namespace: the whoami user, if a user. */
+char *
+hfe_whoami_namespace(const HfeServer *server)
+{
+	cJSON	   *me;
+	const char *type;
+
 	me = hfe_whoami(server);
 	type = hfe_json_string(me, "type");
 	if (type != NULL && strcmp(type, "user") != 0)
@@ -185,7 +190,10 @@ read_int(FieldReader *r, const char *path, int *value)
 
 	if (item == NULL || cJSON_IsNull(item))
 		return false;
-	if (!cJSON_IsNumber(item) || item->valuedouble != (double) (int) item->valuedouble)
+	/* range first: casting an out-of-range double to int is undefined */
+	if (!cJSON_IsNumber(item) ||
+		!(item->valuedouble >= PG_INT32_MIN && item->valuedouble <= PG_INT32_MAX) ||
+		item->valuedouble != (double) (int) item->valuedouble)
 		wrong_type(r, path, "an integer");
 	*value = (int) item->valuedouble;
 	return true;
@@ -210,18 +218,41 @@ check_objects(FieldReader *r)
 	}
 }
 
+/*
+ * Put a mask in place of item, a member of parent, under the same key.
+ * cJSON_ReplaceItemViaPointer neither keeps the key nor survives a NULL
+ * replacement, so the key is moved over here and a failed allocation is an
+ * error: a secret must never stay in place.  item is freed.
+ */
+static void
+redact_item(cJSON *parent, cJSON *item)
+{
+	cJSON	   *mask = cJSON_CreateString(REDACTED);
+
+	if (mask == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while redacting an endpoint's secrets")));
+	mask->string = item->string;
+	mask->type |= item->type & cJSON_StringIsConst;
+	item->string = NULL;
+	cJSON_ReplaceItemViaPointer(parent, item, mask);
+}
+
 /* Replace every value of a string map by a mask, keeping the keys. */
 static void
 redact_map_values(cJSON *map)
 {
 	cJSON	   *item;
+	cJSON	   *next;
 
 	if (!cJSON_IsObject(map))
 		return;
-	cJSON_ArrayForEach(item, map)
+	for (item = map->child; item != NULL; item = next)
 	{
+		next = item->next;		/* item is freed when replaced */
 		if (!cJSON_IsNull(item))
-			cJSON_ReplaceItemViaPointer(map, item, cJSON_CreateString(REDACTED));
+			redact_item(map, item);
 	}
 }
 
@@ -251,7 +282,7 @@ redact_secrets(cJSON *root)
 			continue;
 		password = cJSON_GetObjectItemCaseSensitive(creds, "password");
 		if (cJSON_IsString(password) && password->valuestring[0] != '\0')
-			cJSON_ReplaceItemViaPointer(creds, password, cJSON_CreateString(REDACTED));
+			redact_item(creds, password);
 	}
 }
 
@@ -302,4 +333,229 @@ hfe_api_get_endpoint(const HfeServer *server, const char *namespace,
 	if (missing_ok && req->curl_code == CURLE_OK && req->status == 404)
 		return NULL;
 	return hfe_endpoint_from_json(hfe_api_result(req, action), namespace, action);
+}
+
+/*
+ * Request bodies of create (spec §2 R2) and update (R4), key for key as
+ * huggingface_hub builds them.  Every node is checked as it is made: our
+ * cJSON allocator returns NULL rather than throwing when memory runs out.
+ */
+static cJSON *
+json_checked(cJSON *item)
+{
+	if (item == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while building a JSON document")));
+	return item;
+}
+
+static cJSON *
+json_add(cJSON *obj, const char *key, cJSON *item)
+{
+	json_checked(item);
+	if (!cJSON_AddItemToObject(obj, key, item))
+		json_checked(NULL);
+	return item;
+}
+
+/* The member "key" of parent, created empty on first use. */
+static cJSON *
+json_child(cJSON *parent, const char *key)
+{
+	cJSON	   *child = cJSON_GetObjectItemCaseSensitive(parent, key);
+
+	return child ? child : json_add(parent, key, cJSON_CreateObject());
+}
+
+static cJSON *
+json_string_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* Integers go out as their decimal text, never through a double. */
+static cJSON *
+json_int(int64 value)
+{
+	char		buf[32];
+
+	snprintf(buf, sizeof(buf), INT64_FORMAT, value);
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *
+json_string_list(const HfeStringList *list)
+{
+	cJSON	   *array = json_checked(cJSON_CreateArray());
+
+	for (int i = 0; i < list->n; i++)
+	{
+		if (!cJSON_AddItemToArray(array, json_checked(cJSON_CreateString(list->items[i]))))
+			json_checked(NULL);
+	}
+	return array;
+}
+
+/*
+ * model.image from the user's custom_image: a flat container description
+ * (it has a top-level "url") is wrapped as {"custom": ...}; anything else
+ * is already keyed by variant and goes as it is, so that variants the API
+ * adds later work unchanged (huggingface_hub _build_endpoint_image_payload).
+ */
+static cJSON *
+image_payload(cJSON *custom_image)
+{
+	cJSON	   *wrapped;
+
+	if (cJSON_GetObjectItemCaseSensitive(custom_image, "url") == NULL)
+		return custom_image;
+	wrapped = json_checked(cJSON_CreateObject());
+	json_add(wrapped, "custom", custom_image);
+	return wrapped;
+}
+
+/* compute.scaling.measure = {<metric>: <threshold or null>} */
+static void
+add_measure(cJSON *scaling, const HfeEndpointFields *f)
+{
+	cJSON	   *measure = json_add(scaling, "measure", cJSON_CreateObject());
+
+	json_add(measure, f->scaling_metric,
+			 f->has_scaling_threshold ? cJSON_CreateNumber(f->scaling_threshold) :
+			 cJSON_CreateNull());
+}
+
+/* route, cacheHttpResponses and tags: the same rule in create and update */
+static void
+add_route_cache_tags(cJSON *body, const HfeEndpointFields *f)
+{
+	if (f->domain != NULL)
+		json_add(json_child(body, "route"), "domain", cJSON_CreateString(f->domain));
+	if (f->path != NULL)
+		json_add(json_child(body, "route"), "path", cJSON_CreateString(f->path));
+	if (f->has_cache_http_responses)
+		json_add(body, "cacheHttpResponses", cJSON_CreateBool(f->cache_http_responses));
+	if (f->tags != NULL)
+		json_add(body, "tags", json_string_list(f->tags));
+}
+
+/* model.command and model.args, sent whenever given, even empty */
+static void
+add_command_args(cJSON *model, const HfeEndpointFields *f)
+{
+	if (f->container_command != NULL)
+		json_add(model, "command", json_string_list(f->container_command));
+	if (f->container_args != NULL)
+		json_add(model, "args", json_string_list(f->container_args));
+}
+
+/*
+ * Create: accountId, model.revision and compute.scaling.scaleToZeroTimeout
+ * are always sent, null when not given; task only when given (the API
+ * rejects a null task); env and secrets only when not empty; measure only
+ * with a scaling metric; the image defaults to {"huggingface": {}}.
+ */
+char *
+hfe_api_create_body(HfeEndpointFields *f)
+{
+	cJSON	   *body = json_checked(cJSON_CreateObject());
+	cJSON	   *compute;
+	cJSON	   *scaling;
+	cJSON	   *model;
+	cJSON	   *provider;
+	cJSON	   *image;
+
+	json_add(body, "accountId", json_string_or_null(f->account_id));
+	compute = json_add(body, "compute", cJSON_CreateObject());
+	json_add(compute, "accelerator", cJSON_CreateString(f->accelerator));
+	json_add(compute, "instanceSize", cJSON_CreateString(f->instance_size));
+	json_add(compute, "instanceType", cJSON_CreateString(f->instance_type));
+	scaling = json_add(compute, "scaling", cJSON_CreateObject());
+	json_add(scaling, "maxReplica", json_int(f->max_replica));
+	json_add(scaling, "minReplica", json_int(f->min_replica));
+	json_add(scaling, "scaleToZeroTimeout",
+			 f->has_scale_to_zero_timeout ? json_int(f->scale_to_zero_timeout) :
+			 cJSON_CreateNull());
+	if (f->scaling_metric != NULL)
+		add_measure(scaling, f);
+
+	model = json_add(body, "model", cJSON_CreateObject());
+	json_add(model, "framework", cJSON_CreateString(f->framework));
+	json_add(model, "repository", cJSON_CreateString(f->repository));
+	json_add(model, "revision", json_string_or_null(f->revision));
+	if (f->custom_image != NULL)
+		image = image_payload(f->custom_image);
+	else
+	{
+		image = json_checked(cJSON_CreateObject());
+		json_add(image, "huggingface", cJSON_CreateObject());
+	}
+	json_add(model, "image", image);
+	if (f->task != NULL)
+		json_add(model, "task", cJSON_CreateString(f->task));
+	add_command_args(model, f);
+	if (f->env != NULL && cJSON_GetArraySize(f->env) > 0)
+		json_add(model, "env", f->env);
+	if (f->secrets != NULL && cJSON_GetArraySize(f->secrets) > 0)
+		json_add(model, "secrets", f->secrets);
+
+	json_add(body, "name", cJSON_CreateString(f->name));
+	provider = json_add(body, "provider", cJSON_CreateObject());
+	json_add(provider, "region", cJSON_CreateString(f->region));
+	json_add(provider, "vendor", cJSON_CreateString(f->vendor));
+	json_add(body, "type", cJSON_CreateString(f->type));
+	add_route_cache_tags(body, f);
+
+	return hfe_json_print(body);
+}
+
+/*
+ * Update: a sparse body holding only the fields given, nested objects made
+ * on first use (huggingface_hub update_inference_endpoint).  An empty env
+ * or secrets map is sent, as it replaces the current one.
+ */
+char *
+hfe_api_update_body(HfeEndpointFields *f)
+{
+	cJSON	   *body = json_checked(cJSON_CreateObject());
+
+	if (f->accelerator != NULL)
+		json_add(json_child(body, "compute"), "accelerator", cJSON_CreateString(f->accelerator));
+	if (f->instance_size != NULL)
+		json_add(json_child(body, "compute"), "instanceSize", cJSON_CreateString(f->instance_size));
+	if (f->instance_type != NULL)
+		json_add(json_child(body, "compute"), "instanceType", cJSON_CreateString(f->instance_type));
+	if (f->has_max_replica)
+		json_add(json_child(json_child(body, "compute"), "scaling"), "maxReplica",
+				 json_int(f->max_replica));
+	if (f->has_min_replica)
+		json_add(json_child(json_child(body, "compute"), "scaling"), "minReplica",
+				 json_int(f->min_replica));
+	if (f->has_scale_to_zero_timeout)
+		json_add(json_child(json_child(body, "compute"), "scaling"), "scaleToZeroTimeout",
+				 json_int(f->scale_to_zero_timeout));
+	if (f->scaling_metric != NULL)
+		add_measure(json_child(json_child(body, "compute"), "scaling"), f);
+
+	if (f->repository != NULL)
+		json_add(json_child(body, "model"), "repository", cJSON_CreateString(f->repository));
+	if (f->framework != NULL)
+		json_add(json_child(body, "model"), "framework", cJSON_CreateString(f->framework));
+	if (f->revision != NULL)
+		json_add(json_child(body, "model"), "revision", cJSON_CreateString(f->revision));
+	if (f->task != NULL)
+		json_add(json_child(body, "model"), "task", cJSON_CreateString(f->task));
+	if (f->custom_image != NULL)
+		json_add(json_child(body, "model"), "image", image_payload(f->custom_image));
+	if (f->container_command != NULL || f->container_args != NULL)
+		add_command_args(json_child(body, "model"), f);
+	if (f->env != NULL)
+		json_add(json_child(body, "model"), "env", f->env);
+	if (f->secrets != NULL)
+		json_add(json_child(body, "model"), "secrets", f->secrets);
+
+	add_route_cache_tags(body, f);
+
+	return hfe_json_print(body);
 }

@@ -59,6 +59,9 @@ extern cJSON *hfe_api_result(HfeHttpRequest *req, const char *action);
 /* whoami-v2, cached per backend for each (hub_url, token). */
 extern cJSON *hfe_whoami(const HfeServer *server);
 
+/* The whoami user's own namespace; an error for org or app tokens. */
+extern char *hfe_whoami_namespace(const HfeServer *server);
+
 /* The namespace a call uses: the argument, else the user mapping's
  * namespace, else the whoami user's name. */
 extern char *hfe_resolve_namespace(const HfeServer *server, const char *namespace);
@@ -77,5 +80,62 @@ extern HfeEndpoint *hfe_endpoint_from_json(cJSON *obj, const char *namespace,
 extern HfeEndpoint *hfe_api_get_endpoint(const HfeServer *server,
 										 const char *namespace,
 										 const char *name, bool missing_ok);
+
+/* A list of strings given by the caller (container command, tags...). */
+typedef struct HfeStringList
+{
+	int			n;
+	char	  **items;
+} HfeStringList;
+
+/*
+ * What create and update send (spec §2 R2, R4).  A NULL pointer or a false
+ * has_* flag means "not given".  custom_image, env and secrets are JSON
+ * objects the caller has checked; custom_image is the user's form, flat or
+ * keyed by variant.
+ */
+typedef struct HfeEndpointFields
+{
+	/* create only */
+	const char *name;
+	const char *vendor;
+	const char *region;
+	const char *type;
+	const char *account_id;
+
+	/* create and update */
+	const char *repository;
+	const char *framework;
+	const char *accelerator;
+	const char *instance_size;
+	const char *instance_type;
+	const char *task;
+	const char *revision;
+	bool		has_min_replica;
+	int			min_replica;
+	bool		has_max_replica;
+	int			max_replica;
+	bool		has_scale_to_zero_timeout;
+	int			scale_to_zero_timeout;
+	const char *scaling_metric;
+	bool		has_scaling_threshold;
+	double		scaling_threshold;
+	cJSON	   *custom_image;
+	HfeStringList *container_command;
+	HfeStringList *container_args;
+	cJSON	   *env;
+	cJSON	   *secrets;
+	const char *domain;
+	const char *path;
+	bool		has_cache_http_responses;
+	bool		cache_http_responses;
+	HfeStringList *tags;
+} HfeEndpointFields;
+
+/* The JSON bodies of create (every key huggingface_hub sends) and of a
+ * sparse update (only what is given).  The fields' cJSON trees are moved
+ * into the body, so each HfeEndpointFields builds one body. */
+extern char *hfe_api_create_body(HfeEndpointFields *f);
+extern char *hfe_api_update_body(HfeEndpointFields *f);
 
 #endif							/* HFENDPOINTS_API_H */

@@ -20,6 +20,15 @@
  *	HTTP 502, 503, 504 (unavailable, after retries)      08006
  *	any other HTTP status                                38000
  *
+ * An inference server's "error_type" (TGI and TEI, spec §6.4, §6.6) takes
+ * precedence over the status:
+ *
+ *	validation, tokenizer, template_error,
+ *	missing_template_variable, tool_error, empty         22023
+ *	overloaded (after retries)                           53000
+ *	generation, backend                                  38000
+ *	incomplete_generation, incomplete_generation_stream  58000
+ *
  * The server's own error text goes in the detail, cleaned of control
  * characters and invalid UTF-8 and cut to a readable length.  Nothing here
  * ever prints a URL (it may carry a port or a secret) or a token.
@@ -37,9 +46,44 @@
 
 #define MAX_DETAIL_CHARS 500
 
+/*
+ * The SQLSTATE an inference server's error_type maps to, or 0 when the type
+ * is unknown (the HTTP status decides then).
+ */
+static int
+error_type_sqlstate(const char *type)
+{
+	static const struct
+	{
+		const char *type;
+		int			sqlstate;
+	}			map[] = {
+		{"validation", ERRCODE_INVALID_PARAMETER_VALUE},
+		{"tokenizer", ERRCODE_INVALID_PARAMETER_VALUE},
+		{"template_error", ERRCODE_INVALID_PARAMETER_VALUE},
+		{"missing_template_variable", ERRCODE_INVALID_PARAMETER_VALUE},
+		{"tool_error", ERRCODE_INVALID_PARAMETER_VALUE},
+		{"empty", ERRCODE_INVALID_PARAMETER_VALUE},
+		{"overloaded", ERRCODE_INSUFFICIENT_RESOURCES},
+		{"generation", ERRCODE_EXTERNAL_ROUTINE_EXCEPTION},
+		{"backend", ERRCODE_EXTERNAL_ROUTINE_EXCEPTION},
+		{"incomplete_generation", ERRCODE_SYSTEM_ERROR},
+		{"incomplete_generation_stream", ERRCODE_SYSTEM_ERROR},
+	};
+
+	if (type == NULL)
+		return 0;
+	for (int i = 0; i < lengthof(map); i++)
+		if (pg_strcasecmp(type, map[i].type) == 0)
+			return map[i].sqlstate;
+	return 0;
+}
+
 int
 hfe_http_sqlstate(const HfeHttpRequest *req)
 {
+	int			by_type;
+
 	if (req->response_too_large)
 		return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 	switch (req->curl_code)
@@ -53,6 +97,9 @@ hfe_http_sqlstate(const HfeHttpRequest *req)
 		default:
 			return ERRCODE_CONNECTION_FAILURE;
 	}
+	if (req->status >= 400 &&
+		(by_type = error_type_sqlstate(hfe_remote_error_type(req))) != 0)
+		return by_type;
 	switch (req->status)
 	{
 		case 400:
@@ -102,10 +149,17 @@ status_phrase(long status)
 	}
 }
 
-/* A short reason for the primary message, such as "HTTP 404 Not Found". */
+/*
+ * A short reason for the primary message, such as "HTTP 404 Not Found", or
+ * "HTTP 422 Unprocessable Entity (validation error)" when an inference
+ * server names the kind of error.
+ */
 char *
 hfe_http_reason(const HfeHttpRequest *req)
 {
+	char	   *type;
+	char	   *reason;
+
 	if (req->response_too_large)
 		return psprintf("response larger than hfendpoints.max_response_size (%d bytes)",
 						hfe_max_response_size);
@@ -130,8 +184,13 @@ hfe_http_reason(const HfeHttpRequest *req)
 			return pstrdup(curl_easy_strerror(req->curl_code));
 	}
 	if (status_phrase(req->status))
-		return psprintf("HTTP %ld %s", req->status, status_phrase(req->status));
-	return psprintf("HTTP %ld", req->status);
+		reason = psprintf("HTTP %ld %s", req->status, status_phrase(req->status));
+	else
+		reason = psprintf("HTTP %ld", req->status);
+	if (req->status >= 400 && (type = hfe_remote_error_type(req)) != NULL)
+		reason = psprintf("%s (%s error)", reason,
+						  hfe_sanitize_text(type, strlen(type), 40));
+	return reason;
 }
 
 /*
@@ -294,14 +353,18 @@ hfe_remote_error_text(const HfeHttpRequest *req)
 	{
 		text = json_error_text(json);
 		if (text != NULL)
-			return hfe_sanitize_text(text, strlen(text), MAX_DETAIL_CHARS);
+		{
+			text = hfe_sanitize_text(text, strlen(text), MAX_DETAIL_CHARS);
+			return text[0] != '\0' ? text : NULL;
+		}
 	}
 	if (looks_like_html(req))
 	{
 		text = html_title(req->response);
 		return text ? psprintf("an HTML page titled \"%s\"", text) : pstrdup("an HTML page");
 	}
-	return hfe_sanitize_text(req->response, req->response_len, MAX_DETAIL_CHARS);
+	text = hfe_sanitize_text(req->response, req->response_len, MAX_DETAIL_CHARS);
+	return text[0] != '\0' ? text : NULL;
 }
 
 /* TGI/TEI's "error_type" ("validation", "overloaded", ...), or NULL. */
@@ -351,6 +414,8 @@ default_hint(const HfeHttpRequest *req)
 	{
 		case 401:
 			return "Check the token in your user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (SET token 'hf_...');";
+		case 413:
+			return "Send a shorter input; the server's payload limit decides the largest request it accepts.";
 		case 429:
 			return "The service is rate-limiting requests; wait and try again, or raise hfendpoints.max_retries.";
 		case 502:

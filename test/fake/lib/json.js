@@ -89,10 +89,12 @@ function parse(text) {
       return { k: 'string', v, s, e: i };
     }
     if (c === 't' || c === 'f' || c === 'n') {
-      for (const [lit, k, v] of [['true', 'bool', true], ['false', 'bool', false], ['null', 'null', null]]) {
-        if (text.startsWith(lit, i)) { i += lit.length; return { k, v, s, e: i }; }
-      }
-      fail('expected ident', i + 1);
+      const [lit, k, v] = { t: ['true', 'bool', true], f: ['false', 'bool', false], n: ['null', 'null', null] }[c];
+      if (text.startsWith(lit, i)) { i += lit.length; return { k, v, s, e: i }; }
+      let j = 1;
+      while (j < lit.length && text[i + j] === lit[j]) j++;
+      if (i + j >= n) fail('EOF while parsing a value', n);
+      fail('expected ident', i + j + 1);
     }
     if (c === '-' || (c >= '0' && c <= '9')) {
       const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
@@ -287,14 +289,15 @@ T.struct = (structName, fields) => ({
   },
 });
 // Adjacently tagged enum {"type": variant, "value": ...} (TGI GrammarType).
-T.tagged = (tag, content, variants) => ({
+T.tagged = (tag, content, variants, aliases) => ({
   name: 'adjacently tagged enum',
   de(node, path) {
     if (node.k !== 'object') throw typeErr(node, path, `adjacently tagged enum`);
     const f = new Map(node.fields);
     if (!f.has(tag)) throw new DeserError(path, `missing field \`${tag}\``, node.e);
-    const tn = f.get(tag);
+    let tn = f.get(tag);
     const names = Object.keys(variants);
+    if (tn.k === 'string' && aliases && aliases[tn.v]) tn = { ...tn, v: aliases[tn.v] };
     if (tn.k !== 'string' || !names.includes(tn.v)) {
       if (tn.k !== 'string') throw typeErr(tn, join(path, tag), 'variant identifier');
       throw new DeserError(join(path, tag), `unknown variant \`${tn.v}\`, expected one of ${names.map((v) => '`' + v + '`').join(', ')}`, tn.e);

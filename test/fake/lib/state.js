@@ -33,6 +33,7 @@ const DEFAULT_CONFIG = Object.freeze({
   whoami_limit: 0,          // >0: after this many whoami calls, 429 + Retry-After
   whoami_retry_after: 1,    // seconds, for whoami_limit
   minute_ms: 60000,         // length of a "minute" for scaleToZeroTimeout
+  timestamp_digits: 3,      // fractional digits of createdAt/updatedAt: 0, 3, 6 or 9 (spec §7.1)
   record_requests: true,
   record_limit: 10000,      // ring buffer size
   record_body_limit: 1048576,
@@ -81,6 +82,7 @@ class State {
   reset() {
     this.config = { ...DEFAULT_CONFIG };
     this.knobs = new Map();       // "ns/name" -> {knob: value}
+    if (this.endpoints) for (const ep of this.endpoints.values()) ep.deleted = true;   // releases held requests
     this.endpoints = new Map();   // "ns/name" -> endpoint record
     this.seq = 0;
     this.recorded = [];
@@ -90,8 +92,11 @@ class State {
     if (this.onReset) this.onReset();
   }
 
+  // In-flight counters survive a reset (those requests are still open);
+  // totals and maxima start again from zero.
   resetStats() {
-    this.stats = { requests: 0, inFlight: 0, maxInFlight: 0, byEndpoint: new Map(), maxByEndpoint: new Map(), connections: 0 };
+    if (!this.stats) this.stats = { inFlight: 0, byEndpoint: new Map() };
+    Object.assign(this.stats, { requests: 0, maxInFlight: 0, maxByEndpoint: new Map(), connections: 0, epoch: (this.stats.epoch || 0) + 1 });
   }
 
   // -------------------------------------------------------------- users
@@ -167,6 +172,7 @@ class State {
     ep.message = MESSAGES[state] || state;
     ep.stateSince = now;
     ep.schedule = schedule || [];
+    ep.wokeFromZero = false;
     if (state === 'running') {
       ep.deployed = true;
       ep.lastActivity = now;
@@ -193,6 +199,7 @@ class State {
   wake(ep, now) {
     const t = now + this.knob(this.key(ep), 'cold_start_ms');
     this.setState(ep, 'initializing', now, [{ at: t, state: 'running' }]);
+    ep.wokeFromZero = true;
   }
 
   advance(ep, now) {
@@ -265,10 +272,11 @@ class State {
       case 'paused': case 'scaledToZero': tgt = 0; break;
       default: break;
     }
+    const digits = this.config.timestamp_digits;
     const status = {
-      createdAt: isoTime(ep.createdAt),
+      createdAt: isoTime(ep.createdAt, digits),
       createdBy: ep.createdBy,
-      updatedAt: isoTime(ep.updatedAt),
+      updatedAt: isoTime(ep.updatedAt, digits),
       updatedBy: ep.updatedBy,
       private: null,
       state: ep.state,

@@ -33,9 +33,14 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// RFC 3339 with 3 fractional digits, e.g. 2025-03-07T15:30:13.949Z (spec §7.1).
-function isoTime(ms) {
-  return new Date(ms).toISOString();
+// RFC 3339, by default with 3 fractional digits, e.g. 2025-03-07T15:30:13.949Z.
+// The real API also sends 0 or 9 digits (spec §7.1); extra digits are a fixed
+// non-zero filler so that a client truncating them is noticed.
+function isoTime(ms, digits) {
+  const iso = new Date(ms).toISOString();
+  if (digits === undefined || digits === 3) return iso;
+  if (digits === 0) return iso.slice(0, 19) + 'Z';
+  return iso.slice(0, 23) + '078506'.slice(0, digits - 3) + 'Z';
 }
 
 // Deterministic 24-hex-digit id (Hub ids look like 6273f303f6d63a28483fde12).

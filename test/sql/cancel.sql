@@ -1,0 +1,44 @@
+-- Cancelling: statement_timeout and pg_cancel_backend stop a request in
+-- flight at once with SQLSTATE 57014, and the next call in the same
+-- session works.
+\i test/include/setup.psql
+SET client_min_messages = warning;
+CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token 'hf_fake_token');
+RESET client_min_messages;
+
+-- A server that accepts and never answers, and a statement_timeout.
+\! test/fake/hfctl fault '{"path":"/v2/endpoint/fake-user/hung","count":1,"action":"hang"}'
+SET statement_timeout = '300ms';
+SELECT hfendpoints.get_endpoint('hung');
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+
+-- The same backend goes on working.
+SELECT hfendpoints.whoami() ->> 'name' AS name;
+
+-- A slow response, cancelled from another session.
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_connect('regress_bg', 'dbname=' || current_database());
+SELECT dblink_exec('regress_bg', 'CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token ''hf_fake_token'')');
+\! test/fake/hfctl fault '{"path":"/v2/endpoint/fake-user/slow","count":1,"action":"hang"}'
+SELECT dblink_send_query('regress_bg', 'SELECT hfendpoints.get_endpoint(''slow'')');
+-- wait until the request is in flight, then cancel it
+DO $$
+DECLARE
+    bg int;
+BEGIN
+    FOR i IN 1..200 LOOP
+        SELECT pid INTO bg FROM pg_stat_activity
+         WHERE query LIKE '%get_endpoint(''slow'')%' AND pid <> pg_backend_pid()
+           AND wait_event_type = 'Extension';
+        EXIT WHEN bg IS NOT NULL;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    PERFORM pg_cancel_backend(bg);
+END
+$$;
+SELECT * FROM dblink_get_result('regress_bg', false) AS t(e hfendpoints.endpoint);
+SELECT * FROM dblink_get_result('regress_bg', false) AS t(e hfendpoints.endpoint);
+-- the other session works again too
+SELECT * FROM dblink('regress_bg', 'SELECT hfendpoints.whoami() ->> ''name''') AS t(name text);
+SELECT dblink_disconnect('regress_bg');
