@@ -131,6 +131,11 @@ status_phrase(long status)
 {
 	switch (status)
 	{
+		case 301: return "Moved Permanently";
+		case 302: return "Found";
+		case 303: return "See Other";
+		case 307: return "Temporary Redirect";
+		case 308: return "Permanent Redirect";
 		case 400: return "Bad Request";
 		case 401: return "Unauthorized";
 		case 403: return "Forbidden";
@@ -410,6 +415,8 @@ default_hint(const HfeHttpRequest *req)
 		default:
 			return NULL;
 	}
+	if (req->status >= 300 && req->status < 400)
+		return "Redirects are not followed; use the URL the endpoint is served at.";
 	switch (req->status)
 	{
 		case 401:

@@ -313,7 +313,14 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 			if (next_retry == 0 || reqs[retry_queue[i]]->not_before < next_retry)
 				next_retry = reqs[retry_queue[i]]->not_before;
 
-		/* sleep until a socket is ready, curl's timer fires or a retry is due */
+		/*
+		 * Sleep until a socket is ready, curl's timer fires or a retry is
+		 * due.  Starting a transfer sets curl's timer to "now", so measure
+		 * from after the starts: from the earlier "now", ms_until() would
+		 * round those few microseconds up to a whole millisecond of sleep
+		 * per request.
+		 */
+		now = GetCurrentTimestamp();
 		timeout = IDLE_POLL_MS;
 		if (curl_timer_set)
 			timeout = Min(timeout, ms_until(now, curl_timer_at));

@@ -1,0 +1,224 @@
+/*-------------------------------------------------------------------------
+ *
+ * inference.h
+ *		Inference on an endpoint's data plane: where requests go (endpoint
+ *		resolution, its per-backend cache, endpoint states and cold starts),
+ *		what they carry (request bodies per task) and what comes back
+ *		(response parsers per task).
+ *
+ * The single-row SQL functions in inference.c and the batch functions
+ * share every piece declared here.  A batch function typically does:
+ *
+ *		target = hfe_target_resolve(endpoint_arg);
+ *		opts = hfe_text_generation_options(fcinfo, 2);
+ *		for each prompt:
+ *			reqs[i] = hfe_target_request(target, HFE_ROUTE_ROOT, NULL,
+ *										 hfe_text_generation_body(prompt, opts));
+ *		hfe_http_perform_many(reqs, n, hfendpoints.max_concurrency);
+ *		if some failed with hfe_target_suspect(target, req) and
+ *		   hfe_target_refresh(target): hfe_target_retarget() them, send again;
+ *		for each: hfe_http_ok(req) ? hfe_parse_text_generation(req, &out, &err)
+ *								   : hfe_inference_error(target, req, &err);
+ *
+ * Parsers and hfe_inference_error never raise for a bad response: they
+ * fill an HfeWireError, which a single-row function raises with
+ * hfe_raise_wire_error() and a batch may report in its error column.
+ *
+ * Everything is palloc'd in CurrentMemoryContext.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HFENDPOINTS_INFERENCE_H
+#define HFENDPOINTS_INFERENCE_H
+
+#include "fmgr.h"
+
+#include "credentials.h"
+#include "http.h"
+#include "json.h"
+
+/*
+ * Where inference requests for one endpoint argument go.  The endpoint
+ * argument is 'name', 'namespace/name', or an http(s) URL.
+ */
+typedef struct HfeTarget
+{
+	HfeServer  *server;
+	char	   *namespace;		/* NULL for a URL */
+	char	   *name;			/* NULL for a URL */
+	char	   *url;			/* base URL, checked against the allowlist */
+	const char *token;			/* sent to the data plane, NULL for none */
+	char	   *label;			/* "endpoint \"ns/name\"" or "the endpoint at
+								 * host \"h\"", for messages */
+	bool		namespace_given;	/* the argument was 'namespace/name' */
+	bool		cold;			/* may be starting: send X-Scale-Up-Timeout,
+								 * retry 503s until cold_start_timeout */
+	bool		from_cache;		/* URL came from the cache and may be stale */
+	bool		refreshed;		/* hfe_target_refresh() already ran */
+} HfeTarget;
+
+/* Which URL of the endpoint a request goes to. */
+typedef enum HfeRoute
+{
+	HFE_ROUTE_ROOT,				/* the endpoint URL as is (TGI "/", TEI) */
+	HFE_ROUTE_CHAT,				/* OpenAI chat completions (spec §6.3 rule) */
+	HFE_ROUTE_PATH				/* the endpoint URL + a caller's path */
+} HfeRoute;
+
+/*
+ * Why a request's result cannot be returned: a SQLSTATE, a one-line
+ * message for a batch's error column (no URL, no token), and optionally
+ * the remote text and a hint for a raised error.
+ */
+typedef struct HfeWireError
+{
+	int			sqlstate;
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+} HfeWireError;
+
+/* ---- endpoint resolution (DESIGN §3.3) ---- */
+
+/*
+ * Resolve an endpoint argument.  Names go through the control plane (or
+ * the per-backend cache): a paused, failed, deleted or URL-less endpoint
+ * raises; a pending/initializing one is waited for (interruptibly, up to
+ * hfendpoints.cold_start_timeout); a scaled-to-zero one comes back cold.
+ * Every URL, given or resolved, must pass the server's allowlist.
+ */
+extern HfeTarget *hfe_target_resolve(const char *endpoint);
+
+/* The URL a request of this route goes to; path only for HFE_ROUTE_PATH. */
+extern char *hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path);
+
+/*
+ * A POST of body (JSON text) to the target, with its token and, when the
+ * target is cold, X-Scale-Up-Timeout, 503 retries until the cold-start
+ * deadline and a request timeout long enough to cover it.
+ */
+extern HfeHttpRequest *hfe_target_request(const HfeTarget *target, HfeRoute route,
+										  const char *path, const char *body);
+
+/*
+ * Does this failure look like the cached URL went stale (connection
+ * refused, 404, 400, 502, 503)?  Only for a cached name not yet refreshed.
+ */
+extern bool hfe_target_suspect(const HfeTarget *target, const HfeHttpRequest *req);
+
+/*
+ * Drop the target's cache entry and resolve it again through the control
+ * plane (raising as hfe_target_resolve does).  Returns true when sending
+ * again may help: the URL changed or the endpoint is starting.  Runs at
+ * most once per target.
+ */
+extern bool hfe_target_refresh(HfeTarget *target);
+
+/* Point a request made by hfe_target_request at the refreshed target. */
+extern void hfe_target_retarget(const HfeTarget *target, HfeHttpRequest *req,
+								HfeRoute route, const char *path);
+
+/*
+ * Single-request convenience: perform, re-resolve once if the cached URL
+ * looks stale, and raise the right error if it still failed.  action
+ * completes "could not ...", as in "generate text".
+ */
+extern void hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
+							const char *path, const char *action);
+
+/* ---- errors ---- */
+
+/* The error for a failed request (HTTP status, TGI error_type, transport). */
+extern void hfe_inference_error(const HfeTarget *target, const HfeHttpRequest *req,
+								HfeWireError *err);
+extern void hfe_raise_wire_error(const HfeTarget *target, const char *action,
+								 const HfeWireError *err) pg_attribute_noreturn();
+
+/* ---- request bodies (spec §6.1, §6.3, §6.4) ----
+ *
+ * Options are read once per call from the SQL arguments, starting at
+ * argument "first" in the order the SQL functions declare them, and kept as
+ * a cJSON object; body builders then take one input each (in the database
+ * encoding) and return UTF-8 JSON text.
+ */
+
+/*
+ * text_generation's "parameters" object from max_new_tokens, temperature,
+ * top_k, top_p, typical_p, repetition_penalty, frequency_penalty,
+ * do_sample, seed, stop, return_full_text, truncate, watermark, grammar,
+ * adapter_id, extra_parameters (16 arguments from "first").
+ */
+#define HFE_TEXT_GENERATION_NARGS 16
+extern cJSON *hfe_text_generation_options(FunctionCallInfo fcinfo, int first);
+extern char *hfe_text_generation_body(const char *prompt, const cJSON *parameters);
+
+/*
+ * Argument positions of the chat options in one SQL function, -1 where the
+ * function has no such argument.
+ */
+typedef struct HfeChatArgs
+{
+	int			max_tokens;
+	int			temperature;
+	int			top_p;
+	int			seed;
+	int			stop;
+	int			frequency_penalty;
+	int			presence_penalty;
+	int			response_format;
+	int			tools;
+	int			tool_choice;
+	int			extra;
+} HfeChatArgs;
+
+/* chat_completion(endpoint, messages, max_tokens, ..., extra) */
+extern const HfeChatArgs hfe_chat_completion_args;
+
+/* chat(endpoint, prompt, system, max_tokens, ..., response_format, extra) */
+extern const HfeChatArgs hfe_chat_args;
+
+extern cJSON *hfe_chat_options(FunctionCallInfo fcinfo, const HfeChatArgs *args);
+
+/* [{"role":"system",...}, {"role":"user","content":prompt}]; system may be NULL */
+extern cJSON *hfe_chat_messages(const char *prompt, const char *system);
+
+/* messages from a jsonb argument (must be an array) */
+extern cJSON *hfe_chat_messages_jsonb(Datum messages);
+
+extern char *hfe_chat_body(const cJSON *messages, const cJSON *options);
+
+/*
+ * feature_extraction's root-level options from normalized ("normalize" on the
+ * wire), truncate,
+ * prompt_name, truncation_direction, dimensions (5 arguments from "first").
+ */
+#define HFE_FEATURE_EXTRACTION_NARGS 5
+extern cJSON *hfe_feature_extraction_options(FunctionCallInfo fcinfo, int first);
+extern char *hfe_feature_extraction_body(const char *input, const cJSON *options);
+
+/* infer's body: the jsonb payload as UTF-8 JSON text */
+extern char *hfe_jsonb_to_utf8(Datum jsonb);
+
+/* ---- response parsers ----
+ *
+ * Each takes a successful (2xx) request.  On success it returns true and
+ * sets the output (in the database encoding); otherwise it fills err.
+ */
+
+/* TGI: [{"generated_text": ...}] or {"generated_text": ...} */
+extern bool hfe_parse_text_generation(const HfeHttpRequest *req, char **text,
+									  HfeWireError *err);
+
+/* OpenAI chat: choices[0].message.content; *text NULL when content is null */
+extern bool hfe_parse_chat_content(const HfeHttpRequest *req, char **text,
+								   HfeWireError *err);
+
+/* TEI: [[f, ...]] (or [f, ...]) as real[] */
+extern bool hfe_parse_embedding(const HfeHttpRequest *req, Datum *array,
+								HfeWireError *err);
+
+/* any JSON body as jsonb, numbers kept exactly */
+extern bool hfe_parse_jsonb(const HfeHttpRequest *req, Datum *jsonb,
+							HfeWireError *err);
+
+#endif							/* HFENDPOINTS_INFERENCE_H */

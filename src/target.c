@@ -1,0 +1,573 @@
+/*-------------------------------------------------------------------------
+ *
+ * target.c
+ *		Where an inference request goes: the endpoint argument ('name',
+ *		'namespace/name' or a URL) resolved to an allowlisted URL and a
+ *		token, the per-backend cache of resolved names, the endpoint states
+ *		(paused, failed, starting, scaled to zero) and cold starts, and the
+ *		errors of a failed inference request.
+ *
+ * Cache: one entry per (server, api_url, token, namespace, name), kept in
+ * its own memory context under TopMemoryContext for
+ * hfendpoints.endpoint_cache_ttl.  Keys hold the token, so they are zeroed
+ * before being freed.  An entry whose URL stops answering is dropped and
+ * the name resolved again, once per call.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "api.h"
+#include "errors.h"
+#include "hfendpoints.h"
+#include "inference.h"
+
+#define CACHE_MAX_ENTRIES 64
+#define STATE_POLL_FIRST_MS 100
+#define STATE_POLL_MAX_MS 2000
+
+typedef struct CacheEntry
+{
+	struct CacheEntry *next;
+	char	   *key;			/* holds the token: zeroed before pfree */
+	char	   *url;
+	bool		public;			/* type "public": no token on the data plane */
+	bool		cold;
+	TimestampTz expires;
+} CacheEntry;
+
+static MemoryContext cache_cxt = NULL;
+static CacheEntry *cache_head = NULL;
+
+/* ---- cache ---- */
+
+static char *
+cache_key(const HfeTarget *t)
+{
+	return psprintf("%s\n%s\n%s\n%s\n%s", t->server->servername,
+					t->server->api_url, t->server->token ? t->server->token : "",
+					t->namespace, t->name);
+}
+
+static void
+cache_free(CacheEntry *e)
+{
+	explicit_bzero(e->key, strlen(e->key));
+	pfree(e->key);
+	pfree(e->url);
+	pfree(e);
+}
+
+/* Unlink and free the entry for key, if any. */
+static void
+cache_drop(const char *key)
+{
+	CacheEntry **prev = &cache_head;
+
+	for (CacheEntry *e = cache_head; e != NULL; prev = &e->next, e = e->next)
+	{
+		if (strcmp(e->key, key) == 0)
+		{
+			*prev = e->next;
+			cache_free(e);
+			return;
+		}
+	}
+}
+
+/* A live entry for key, or NULL; expired entries are dropped on the way. */
+static CacheEntry *
+cache_lookup(const char *key)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	CacheEntry **prev = &cache_head;
+	CacheEntry *e = cache_head;
+
+	while (e != NULL)
+	{
+		if (e->expires <= now)
+		{
+			CacheEntry *next = e->next;
+
+			*prev = next;
+			cache_free(e);
+			e = next;
+			continue;
+		}
+		if (strcmp(e->key, key) == 0)
+			return e;
+		prev = &e->next;
+		e = e->next;
+	}
+	return NULL;
+}
+
+static void
+cache_store(const HfeTarget *t, bool public)
+{
+	char	   *key;
+	CacheEntry *e;
+	int			n = 0;
+
+	if (hfe_endpoint_cache_ttl_s <= 0)
+		return;
+	key = cache_key(t);
+	cache_drop(key);
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(TopMemoryContext, "hfendpoints endpoint cache",
+										  ALLOCSET_SMALL_SIZES);
+
+	/* newest first; beyond the limit, the oldest goes */
+	for (CacheEntry **p = &cache_head; *p != NULL; p = &(*p)->next)
+	{
+		if (++n >= CACHE_MAX_ENTRIES)
+		{
+			CacheEntry *rest = *p;
+
+			*p = NULL;
+			while (rest != NULL)
+			{
+				CacheEntry *next = rest->next;
+
+				cache_free(rest);
+				rest = next;
+			}
+			break;
+		}
+	}
+
+	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
+	e->key = MemoryContextStrdup(cache_cxt, key);
+	e->url = MemoryContextStrdup(cache_cxt, t->url);
+	e->public = public;
+	e->cold = t->cold;
+	e->expires = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											 (int64) hfe_endpoint_cache_ttl_s * 1000);
+	e->next = cache_head;
+	cache_head = e;
+	explicit_bzero(key, strlen(key));
+	pfree(key);
+}
+
+/* ---- endpoint states ---- */
+
+static bool
+state_is(const HfeEndpoint *ep, const char *state)
+{
+	return strcmp(ep->status, state) == 0;
+}
+
+/* "SELECT hfendpoints.resume_endpoint('x');", naming the namespace if given */
+static char *
+resume_command(const HfeTarget *t, bool namespace_given)
+{
+	if (namespace_given)
+		return psprintf("SELECT hfendpoints.resume_endpoint(%s, %s);",
+						quote_literal_cstr(t->name), quote_literal_cstr(t->namespace));
+	return psprintf("SELECT hfendpoints.resume_endpoint(%s);", quote_literal_cstr(t->name));
+}
+
+static char *
+wait_command(const HfeTarget *t, bool namespace_given)
+{
+	if (namespace_given)
+		return psprintf("SELECT hfendpoints.wait_endpoint(%s, %s);",
+						quote_literal_cstr(t->name), quote_literal_cstr(t->namespace));
+	return psprintf("SELECT hfendpoints.wait_endpoint(%s);", quote_literal_cstr(t->name));
+}
+
+static char *
+status_detail(const HfeEndpoint *ep)
+{
+	if (ep->message != NULL && ep->message[0] != '\0')
+		return psprintf("The service said: %s",
+						hfe_sanitize_text(ep->message, strlen(ep->message), 500));
+	return NULL;
+}
+
+/* Sleep ms milliseconds, waking at once for a cancel or terminate. */
+static void
+interruptible_sleep(long ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * Get the endpoint from the control plane until it is usable, and point
+ * the target at it.  A running endpoint with a URL is ready.  One that may
+ * still be starting but already has a URL (scaledToZero, or initializing
+ * or updating with a URL) is cold: its proxy holds or 503s requests until
+ * a replica answers.  One without a URL yet (pending, initializing) is
+ * polled until hfendpoints.cold_start_timeout.  Paused, failed and deleted
+ * endpoints raise at once.
+ */
+static void
+resolve_name(HfeTarget *t)
+{
+	bool		namespace_given = t->namespace_given;
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   (int64) hfe_cold_start_timeout_s * 1000);
+	long		delay = STATE_POLL_FIRST_MS;
+	HfeEndpoint *ep;
+
+	for (;;)
+	{
+		TimestampTz now;
+		long		left_ms;
+
+		ep = hfe_api_get_endpoint(t->server, t->namespace, t->name, true);
+		if (ep == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("%s does not exist", t->label),
+					 errhint("List the endpoints with: SELECT name, status FROM hfendpoints.list_endpoints();")));
+
+		if (state_is(ep, "paused"))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s is paused", t->label),
+					 errhint("Resume it with: %s", resume_command(t, namespace_given))));
+		if (state_is(ep, "failed") || (state_is(ep, "updateFailed") && ep->url == NULL))
+		{
+			char	   *detail = status_detail(ep);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s failed to %s", t->label,
+							state_is(ep, "failed") ? "deploy" : "update"),
+					 detail ? errdetail_internal("%s", detail) : 0,
+					 errhint("Fix it with hfendpoints.update_endpoint, or delete it and create it again.")));
+		}
+
+		if (ep->url != NULL)
+		{
+			if (state_is(ep, "running"))
+				t->cold = false;
+			else
+				t->cold = true; /* scaledToZero, initializing, updating, ... */
+			break;
+		}
+		if (!state_is(ep, "pending") && !state_is(ep, "initializing") &&
+			!state_is(ep, "updating"))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s has no URL", t->label),
+					 errdetail("Its state is \"%s\".",
+							   hfe_sanitize_text(ep->status, strlen(ep->status), 40))));
+
+		/* still deploying: wait for a URL, as long as cold starts may take */
+		now = GetCurrentTimestamp();
+		left_ms = (long) ((deadline - now) / 1000);
+		if (left_ms <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s is not ready", t->label),
+					 errdetail("It was still \"%s\" when hfendpoints.cold_start_timeout (%d s) ran out.",
+							   ep->status, hfe_cold_start_timeout_s),
+					 errhint("Raise hfendpoints.cold_start_timeout, or wait for it with: %s",
+							 wait_command(t, namespace_given))));
+		elog(DEBUG1, "hfendpoints: %s is %s, checking again in %ld ms",
+			 t->label, ep->status, Min(delay, left_ms));
+		interruptible_sleep(Min(delay, left_ms));
+		delay = Min(delay * 2, STATE_POLL_MAX_MS);
+	}
+
+	/* a control plane that hands out a URL outside the allowlist is refused */
+	hfe_check_inference_url(t->server, ep->url);
+	t->url = ep->url;
+	t->token = (ep->type != NULL && strcmp(ep->type, "public") == 0) ? NULL : t->server->token;
+	t->from_cache = false;
+	cache_store(t, t->token == NULL);
+}
+
+/* The host of a URL that already passed hfe_check_inference_url. */
+static char *
+url_host(const char *url)
+{
+	CURLU	   *h = curl_url();
+	char	   *part = NULL;
+	char	   *host = NULL;
+
+	if (h == NULL)
+		return pstrdup("?");
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+		curl_url_get(h, CURLUPART_HOST, &part, 0) == CURLUE_OK)
+	{
+		host = pstrdup(part);
+		curl_free(part);
+	}
+	curl_url_cleanup(h);
+	return host ? host : pstrdup("?");
+}
+
+HfeTarget *
+hfe_target_resolve(const char *endpoint)
+{
+	HfeTarget  *t = palloc0(sizeof(HfeTarget));
+	const char *slash;
+	char	   *key;
+	CacheEntry *e;
+
+	if (endpoint == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("endpoint must not be NULL")));
+
+	if (strstr(endpoint, "://") != NULL)
+	{
+		/* a URL: no control plane; the token only if the mapping has one */
+		t->server = hfe_server_get(false);
+		hfe_check_inference_url(t->server, endpoint);
+		t->url = pstrdup(endpoint);
+		t->token = t->server->token;
+		t->label = psprintf("the endpoint at host \"%s\"", url_host(endpoint));
+		return t;
+	}
+
+	t->server = hfe_server_get(true);
+	slash = strchr(endpoint, '/');
+	t->namespace_given = slash != NULL;
+	if (slash != NULL)
+	{
+		if (strchr(slash + 1, '/') != NULL || slash == endpoint)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid endpoint \"%s\"", endpoint),
+					 errhint("Give an endpoint name, \"namespace/name\", or an https:// URL.")));
+		t->namespace = hfe_resolve_namespace(t->server, pnstrdup(endpoint, slash - endpoint));
+		t->name = pstrdup(slash + 1);
+	}
+	else
+	{
+		t->name = pstrdup(endpoint);
+		t->namespace = hfe_resolve_namespace(t->server, NULL);
+	}
+	hfe_check_endpoint_name(t->name);
+	t->label = psprintf("endpoint \"%s\"", endpoint);
+
+	key = cache_key(t);
+	e = hfe_endpoint_cache_ttl_s > 0 ? cache_lookup(key) : NULL;
+	explicit_bzero(key, strlen(key));
+	pfree(key);
+	if (e != NULL)
+	{
+		/* the allowlist may have changed since the entry was made */
+		hfe_check_inference_url(t->server, e->url);
+		t->url = pstrdup(e->url);
+		t->token = e->public ? NULL : t->server->token;
+		t->cold = e->cold;
+		t->from_cache = true;
+		return t;
+	}
+	resolve_name(t);
+	return t;
+}
+
+bool
+hfe_target_suspect(const HfeTarget *target, const HfeHttpRequest *req)
+{
+	if (target->name == NULL || !target->from_cache || target->refreshed)
+		return false;
+	if (req->response_too_large)
+		return false;
+	if (req->curl_code == CURLE_COULDNT_CONNECT ||
+		req->curl_code == CURLE_COULDNT_RESOLVE_HOST)
+		return true;
+	return req->curl_code == CURLE_OK &&
+		(req->status == 400 || req->status == 404 ||
+		 req->status == 502 || req->status == 503);
+}
+
+bool
+hfe_target_refresh(HfeTarget *target)
+{
+	char	   *old_url = target->url;
+	char	   *key;
+
+	if (target->name == NULL || target->refreshed)
+		return false;
+	target->refreshed = true;
+	key = cache_key(target);
+	cache_drop(key);
+	explicit_bzero(key, strlen(key));
+	pfree(key);
+
+	elog(DEBUG1, "hfendpoints: %s stopped answering, resolving it again", target->label);
+	resolve_name(target);
+	return target->cold || strcmp(old_url, target->url) != 0;
+}
+
+/* Split url into the part before any query string and the query ("?..."). */
+static void
+split_query(const char *url, char **base, const char **query)
+{
+	const char *q = strchr(url, '?');
+
+	*query = q ? q : "";
+	*base = q ? pnstrdup(url, q - url) : pstrdup(url);
+}
+
+/* Where the path of an http(s) URL starts ("" if it has none). */
+static char *
+path_of(char *base)
+{
+	char	   *p = strstr(base, "://");
+
+	p = p ? p + 3 : base;
+	while (*p && *p != '/')
+		p++;
+	return p;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t		n = strlen(s);
+	size_t		m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+char *
+hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
+{
+	char	   *base;
+	const char *query;
+	char	   *p;
+	size_t		len;
+
+	if (route == HFE_ROUTE_ROOT)
+		return pstrdup(target->url);
+
+	split_query(target->url, &base, &query);
+	p = path_of(base);
+	len = strlen(p);
+	while (len > 0 && p[len - 1] == '/')
+		p[--len] = '\0';
+
+	if (route == HFE_ROUTE_CHAT)
+	{
+		/* huggingface_hub's _build_chat_completion_url (spec §6.3) */
+		if (ends_with(p, "/chat/completions"))
+			return psprintf("%s%s", base, query);
+		if (ends_with(p, "/v1"))
+			return psprintf("%s/chat/completions%s", base, query);
+		return psprintf("%s/v1/chat/completions%s", base, query);
+	}
+
+	while (*path == '/')
+		path++;
+	return psprintf("%s/%s%s", base, path, query);
+}
+
+/* Request timeout: long enough for a held cold start when the target is cold. */
+static void
+set_cold_start_options(const HfeTarget *target, HfeHttpRequest *req)
+{
+	if (target->cold && hfe_cold_start_timeout_s > 0)
+	{
+		int64		ms = (int64) hfe_request_timeout_ms + (int64) hfe_cold_start_timeout_s * 1000;
+
+		req->scale_up_timeout = hfe_cold_start_timeout_s;
+		req->retry_503_until =
+			TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+										(int64) hfe_cold_start_timeout_s * 1000);
+		req->timeout_ms = (int) Min(ms, (int64) INT_MAX);
+	}
+	else
+	{
+		req->scale_up_timeout = 0;
+		req->retry_503_until = 0;
+		req->timeout_ms = 0;
+	}
+}
+
+HfeHttpRequest *
+hfe_target_request(const HfeTarget *target, HfeRoute route, const char *path,
+				   const char *body)
+{
+	HfeHttpRequest *req;
+
+	req = hfe_http_request("POST", hfe_target_url(target, route, path), target->token);
+	hfe_http_set_json_body(req, body);
+	set_cold_start_options(target, req);
+	return req;
+}
+
+void
+hfe_target_retarget(const HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
+					const char *path)
+{
+	req->url = hfe_target_url(target, route, path);
+	req->token = target->token;
+	set_cold_start_options(target, req);
+}
+
+void
+hfe_inference_error(const HfeTarget *target, const HfeHttpRequest *req,
+					HfeWireError *err)
+{
+	char	   *type = req->curl_code == CURLE_OK ? hfe_remote_error_type(req) : NULL;
+
+	err->sqlstate = hfe_http_sqlstate(req);
+	err->message = hfe_http_error_line(req);
+	err->detail = NULL;
+	err->hint = NULL;
+
+	if (req->curl_code != CURLE_OK || req->response_too_large)
+		return;
+	if (req->status == 401 && target->token == NULL)
+		err->hint = psprintf("Store a token with: CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (token 'hf_...');",
+							 quote_identifier(target->server->servername));
+	else if (type != NULL && strcmp(type, "overloaded") == 0)
+		err->hint = "The model is overloaded; try again later, raise hfendpoints.max_retries or hfendpoints.retry_base_delay, or send fewer requests at once.";
+	else if (target->cold && (req->status == 502 || req->status == 503))
+		err->hint = psprintf("The endpoint did not finish starting within hfendpoints.cold_start_timeout (%d s); raise it or try again later.",
+							 hfe_cold_start_timeout_s);
+	else if (req->status == 400 && target->name == NULL)
+		err->hint = "If the endpoint is paused, resume it first.";
+}
+
+void
+hfe_raise_wire_error(const HfeTarget *target, const char *action,
+					 const HfeWireError *err)
+{
+	ereport(ERROR,
+			(errcode(err->sqlstate),
+			 errmsg("could not %s with %s: %s", action, target->label, err->message),
+			 err->detail ? errdetail_internal("%s", err->detail) : 0,
+			 err->hint ? errhint("%s", err->hint) : 0));
+	pg_unreachable();
+}
+
+void
+hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
+				const char *path, const char *action)
+{
+	HfeWireError err;
+
+	hfe_http_perform(req);
+	if (hfe_http_ok(req))
+		return;
+	if (hfe_target_suspect(target, req) && hfe_target_refresh(target))
+	{
+		hfe_target_retarget(target, req, route, path);
+		hfe_http_perform(req);
+		if (hfe_http_ok(req))
+			return;
+	}
+	hfe_inference_error(target, req, &err);
+	hfe_raise_http_error(req, psprintf("%s with %s", action, target->label), err.hint);
+}
