@@ -1,14 +1,16 @@
 # hfendpoints: PGXS build
 EXTENSION = hfendpoints
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = hfendpoints
 
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-# The install script is assembled from one file per feature in sql/parts,
-# so each feature's SQL lives next to its peers and reads on its own.
+# The current version's install script is assembled from one file per
+# feature in sql/parts.  Released versions' scripts are committed as they
+# shipped, with the upgrade scripts from each to the next.
 SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = sql/$(EXTENSION)--0.1.0.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

@@ -11,7 +11,7 @@
 
 #include "compat.h"
 
-#define HFE_VERSION "0.1.0"
+#define HFE_VERSION "0.2.0"
 
 /* guc.c: every hfendpoints.* setting */
 extern char *hfe_server_name;

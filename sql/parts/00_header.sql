@@ -1,4 +1,4 @@
--- hfendpoints 0.1.0: Hugging Face Inference Endpoints from SQL.
+-- hfendpoints: Hugging Face Inference Endpoints from SQL (the current version).
 -- Built from sql/parts/*.sql; edit those, not the assembled script.
 
 \echo Use "CREATE EXTENSION hfendpoints" to load this file. \quit

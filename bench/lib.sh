@@ -1,0 +1,64 @@
+# Shared by the benchmark scripts: a throwaway PostgreSQL cluster and a fake
+# service, both started here and removed at exit.  Source it, then call
+# bench_start.  Run as root from the repository (it runs 'make install').
+
+pg_config=${PG_CONFIG:-pg_config}
+bindir=$($pg_config --bindir)
+
+as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+bench_cleanup() {
+    if [ -n "${pg_started:-}" ]; then as_pg "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; fi
+    if [ -n "${fake_pid:-}" ]; then kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+
+# Build and install the extension, start the fake service (HF_FAKE_URL) and
+# a cluster with hfendpoints preloaded and the default server pointed at the
+# fake, with a user mapping for the postgres role.
+bench_start() {
+    make -s PG_CONFIG="$pg_config" >/dev/null
+    make -s PG_CONFIG="$pg_config" install >/dev/null
+
+    work=$(mktemp -d /tmp/hfendpoints-bench.XXXXXX)
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$work"; fi
+    trap bench_cleanup EXIT
+
+    node test/fake/hf_fake --port 0 >"$work/fake.out" 2>"$work/fake.err" &
+    fake_pid=$!
+    for _ in $(seq 1 100); do
+        grep -q '^ready' "$work/fake.out" 2>/dev/null && break
+        sleep 0.1
+    done
+    port=$(awk '/^ready/ {print $2; exit}' "$work/fake.out")
+    [ -n "$port" ] || { echo "the fake service did not start" >&2; cat "$work/fake.err" >&2; exit 1; }
+    export HF_FAKE_URL="http://127.0.0.1:$port"
+    test/fake/hfctl config '{"record_requests": false}'
+
+    as_pg "$bindir/initdb" -D "$work/data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >>"$work/data/postgresql.conf" <<CONF
+shared_preload_libraries = 'hfendpoints'
+listen_addresses = ''
+unix_socket_directories = '$work'
+port = 5432
+fsync = off
+CONF
+    as_pg "$bindir/pg_ctl" -D "$work/data" -l "$work/postgres.log" -w start >/dev/null
+    pg_started=1
+
+    psql_run <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION hfendpoints;
+ALTER SERVER huggingface OPTIONS (SET api_url '$HF_FAKE_URL/v2', SET hub_url '$HF_FAKE_URL',
+    SET allowed_hosts '127.0.0.1', SET allow_http 'true');
+CREATE USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (token 'hf_fake_token');
+SQL
+}
+
+psql_run() {
+    as_pg "$bindir/psql" -h "$work" -p 5432 -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
