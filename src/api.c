@@ -256,33 +256,74 @@ redact_map_values(cJSON *map)
 	}
 }
 
+/* Is item the member called key?  Objects may repeat a key. */
+static bool
+member_is(const cJSON *item, const char *key)
+{
+	return item->string != NULL && strcmp(item->string, key) == 0;
+}
+
+/* Mask every non-empty password of every variant's credentials. */
+static void
+redact_image_passwords(cJSON *image)
+{
+	cJSON	   *variant;
+	cJSON	   *creds;
+
+	cJSON_ArrayForEach(variant, image)
+	{
+		if (!cJSON_IsObject(variant))
+			continue;
+		cJSON_ArrayForEach(creds, variant)
+		{
+			cJSON	   *pw;
+			cJSON	   *next;
+
+			if (!member_is(creds, "credentials") || !cJSON_IsObject(creds))
+				continue;
+			for (pw = creds->child; pw != NULL; pw = next)
+			{
+				next = pw->next;	/* pw is freed when replaced */
+				if (member_is(pw, "password") && !cJSON_IsNull(pw) &&
+					!(cJSON_IsString(pw) && pw->valuestring[0] == '\0'))
+					redact_item(creds, pw);
+			}
+		}
+	}
+}
+
 /*
  * Secrets never leave the extension: model.secrets values, and registry
- * passwords inside model.image.<variant>.credentials.
+ * passwords inside model.image.<variant>.credentials.  Every member with
+ * one of these names is redacted, duplicates included, since jsonb keeps
+ * the last of equal keys; a secrets member that is not an object is masked
+ * whole, and so is a non-empty password of any type.
  */
 static void
 redact_secrets(cJSON *root)
 {
-	cJSON	   *model = cJSON_GetObjectItemCaseSensitive(root, "model");
-	cJSON	   *image;
-	cJSON	   *variant;
+	cJSON	   *model;
 
-	if (!cJSON_IsObject(model))
-		return;
-	redact_map_values(cJSON_GetObjectItemCaseSensitive(model, "secrets"));
-	image = cJSON_GetObjectItemCaseSensitive(model, "image");
-	if (!cJSON_IsObject(image))
-		return;
-	cJSON_ArrayForEach(variant, image)
+	cJSON_ArrayForEach(model, root)
 	{
-		cJSON	   *creds = cJSON_GetObjectItemCaseSensitive(variant, "credentials");
-		cJSON	   *password;
+		cJSON	   *field;
+		cJSON	   *next;
 
-		if (!cJSON_IsObject(creds))
+		if (!member_is(model, "model") || !cJSON_IsObject(model))
 			continue;
-		password = cJSON_GetObjectItemCaseSensitive(creds, "password");
-		if (cJSON_IsString(password) && password->valuestring[0] != '\0')
-			redact_item(creds, password);
+		for (field = model->child; field != NULL; field = next)
+		{
+			next = field->next; /* field is freed when replaced */
+			if (member_is(field, "secrets"))
+			{
+				if (cJSON_IsObject(field))
+					redact_map_values(field);
+				else if (!cJSON_IsNull(field))
+					redact_item(model, field);
+			}
+			else if (member_is(field, "image") && cJSON_IsObject(field))
+				redact_image_passwords(field);
+		}
 	}
 }
 

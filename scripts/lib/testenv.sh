@@ -1,0 +1,100 @@
+# shellcheck shell=bash
+# The test environment shared by scripts/test and scripts/test-valgrind:
+# build and install the extension, a throwaway work directory, the fake
+# service on a loopback port, and pg_regress on a temporary instance.
+# Source it from a script that runs with "set -euo pipefail":
+#
+#   . "$(dirname "$0")/lib/testenv.sh"
+#   hfe_test_setup test            # root check, build, install, work dir
+#   hfe_start_fake                 # sets HF_FAKE_URL
+#   hfe_pg_regress "$bindir" "$@"  # the schedule, or the named tests
+#
+# Variables it sets: top, pg_config, bindir, pg_regress, work, HF_FAKE_URL.
+# KEEP_TEST_DIR=1 keeps the work directory for inspection.
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+pg_config=${PG_CONFIG:-pg_config}
+# shellcheck disable=SC2034 # for the scripts that source this file
+bindir=$($pg_config --bindir)
+pg_regress="$(dirname "$($pg_config --pgxs)")/../test/regress/pg_regress"
+work=
+fake_pid=
+HFE_REGRESS_ENV=()
+
+# Stop the fake service and remove the work directory (an EXIT trap).
+hfe_cleanup() {
+    if [ -n "$fake_pid" ]; then
+        kill "$fake_pid" 2>/dev/null || true
+        wait "$fake_pid" 2>/dev/null || true
+        fake_pid=
+    fi
+    if [ -n "$work" ]; then
+        if [ "${KEEP_TEST_DIR:-}" = "" ]; then rm -rf "$work"; else echo "test files kept in $work"; fi
+    fi
+}
+
+# hfe_test_setup NAME [make arguments...]: must run as root; builds and
+# installs the extension and makes the work directory /tmp/hfendpoints-NAME.*
+# (owned by postgres, removed on exit).
+hfe_test_setup() {
+    local name=$1
+    shift
+    cd "$top" || exit 1
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "scripts/$name: run as root (it runs 'make install' and then the tests as the postgres user)" >&2
+        exit 1
+    fi
+    make -s PG_CONFIG="$pg_config" "$@"
+    make -s PG_CONFIG="$pg_config" "$@" install >/dev/null
+    work=$(mktemp -d "/tmp/hfendpoints-$name.XXXXXX")
+    chown postgres: "$work"
+    trap hfe_cleanup EXIT
+}
+
+# Start the fake service on an ephemeral port; export HF_FAKE_URL.
+hfe_start_fake() {
+    echo "== starting the fake service"
+    node test/fake/hf_fake --port 0 >"$work/fake.out" 2>"$work/fake.err" &
+    fake_pid=$!
+    for _ in $(seq 1 100); do
+        grep -q '^ready' "$work/fake.out" 2>/dev/null && break
+        sleep 0.1
+    done
+    local port
+    port=$(awk '/^ready/ {print $2; exit}' "$work/fake.out")
+    if [ -z "$port" ]; then
+        echo "the fake service did not start:" >&2
+        cat "$work/fake.err" >&2
+        exit 1
+    fi
+    export HF_FAKE_URL="http://127.0.0.1:$port"
+}
+
+# hfe_pg_regress BINDIR [TEST...]: run the schedule (or the named tests) as
+# the postgres user on a temporary instance whose binaries come from
+# BINDIR.  Extra environment for the server: HFE_REGRESS_ENV (an array of
+# NAME=VALUE).  Returns pg_regress's status after printing the diffs.
+hfe_pg_regress() {
+    local regress_bindir=$1
+    shift
+    local schedule=()
+    [ $# -gt 0 ] || schedule=(--schedule=test/schedule)
+    local status=0
+    echo "== pg_regress"
+    runuser -u postgres -- env HF_FAKE_URL="$HF_FAKE_URL" PATH="$regress_bindir:$PATH" \
+        "${HFE_REGRESS_ENV[@]}" \
+        "$pg_regress" \
+        --bindir="$regress_bindir" \
+        --inputdir=test \
+        --outputdir="$work" \
+        --temp-instance="$work/instance" \
+        --temp-config=test/regress.conf \
+        --dbname=regression \
+        "${schedule[@]}" "$@" || status=$?
+    if [ $status -ne 0 ]; then
+        [ -f "$work/regression.diffs" ] && cat "$work/regression.diffs"
+        echo "fake service log:"
+        tail -n 50 "$work/fake.err" || true
+    fi
+    return $status
+}
