@@ -237,6 +237,8 @@ hfe_http_prepare_easy(CURL *easy, HfeHttpRequest *req, struct curl_slist **heade
 	append_header(headers, "Expect:");
 	if (req->body != NULL)
 		append_header(headers, "Content-Type: application/json");
+	else if (strcmp(req->method, "POST") == 0)
+		append_header(headers, "Content-Type:");	/* not curl's form default */
 	if (req->token != NULL)
 	{
 		char	   *auth = psprintf("Authorization: Bearer %s", req->token);

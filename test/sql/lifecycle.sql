@@ -147,7 +147,7 @@ FROM hfendpoints.get_endpoint('mock-running') \gx
 \! test/fake/hfctl endpoint fake-user/gpt2-demo '{"state": "running"}'
 SELECT name, status, url IS NOT NULL AS has_url FROM hfendpoints.get_endpoint('gpt2-demo');
 SELECT name, status, url IS NOT NULL AS has_url FROM hfendpoints.pause_endpoint('gpt2-demo');
-\! test/fake/hfctl requests --path /v2/endpoint/fake-user/gpt2-demo/pause --headers authorization,content-length
+\! test/fake/hfctl requests --path /v2/endpoint/fake-user/gpt2-demo/pause --headers authorization,content-length,content-type
 SELECT name, status FROM hfendpoints.resume_endpoint('gpt2-demo');
 \! test/fake/hfctl endpoint fake-user/gpt2-demo '{"state": "running"}'
 -- Resuming a running endpoint: the service answers 400 "already running";
