@@ -420,7 +420,7 @@ default_hint(const HfeHttpRequest *req)
 	switch (req->status)
 	{
 		case 401:
-			return "Check the token in your user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (SET token 'hf_...');";
+			return "Check that the token in your user mapping is valid and has access to this namespace: ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (SET token 'hf_...');";
 		case 413:
 			return "Send a shorter input; the server's payload limit decides the largest request it accepts.";
 		case 429:
