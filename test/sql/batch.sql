@@ -36,6 +36,10 @@ SELECT count(*) FROM hfendpoints.text_generation_batch('tgi', ARRAY['a', 'b'],
 SET hfendpoints.max_concurrency = 4;
 SELECT count(*) FROM hfendpoints.text_generation_batch('tgi', ARRAY(SELECT 'p' || g FROM generate_series(1, 40) g));
 \! test/fake/hfctl stats | grep -o '"max_in_flight":[0-9]*'
+-- Connections are kept alive and reused: both batches together used only
+-- max_concurrency connections.
+SELECT count(*) FROM hfendpoints.text_generation_batch('tgi', ARRAY(SELECT 'q' || g FROM generate_series(1, 40) g));
+\! test/fake/hfctl stats | grep -o '"connections":[0-9]*'
 SET hfendpoints.max_concurrency = 16;
 
 -- Partial failures.  With on_error => 'raise' (the default) the first
