@@ -9,7 +9,7 @@
 
 const { json, text, empty, sleep } = require('./util');
 const { bearer } = require('./control');
-const { imageVariant, healthRoute } = require('./state');
+const { healthRoute } = require('./state');
 const tgi = require('./tgi');
 const tei = require('./tei');
 const tasks = require('./tasks');
@@ -19,7 +19,7 @@ const TEI_TASKS = new Set(['feature-extraction', 'sentence-embeddings', 'sentenc
 const TGI_IMAGES = new Set(['tgi', 'tgiNeuron', 'vLLM', 'sGLang', 'llamacpp']);
 
 function engineOf(ep) {
-  const { key } = imageVariant(ep.model.image);
+  const key = Object.keys(ep.model.image)[0];   // imageVariant(ep.model.image).key
   if (TGI_IMAGES.has(key)) return tgi;
   if (key === 'tei') return tei;
   if (TGI_TASKS.has(ep.model.task)) return tgi;
@@ -73,7 +73,9 @@ class DataPlane {
     if (next) next(); else s.active--;
   }
 
-  async handle(ctx) {
+  // Returns a response, or a promise of one when the request has to wait
+  // (X-Scale-Up-Timeout, concurrency slots, latency knobs).
+  handle(ctx) {
     const state = this.state;
     const parts = ctx.path.split('/');   // ['', 'endpoints', ns, name, ...rest]
     const ns = parts[2];
@@ -107,18 +109,29 @@ class DataPlane {
       const hdr = ctx.headers['x-scale-up-timeout'];
       const secs = hdr !== undefined ? Number(hdr) : NaN;
       if (!TRANSIENT.has(ep.state) || !(secs > 0)) return gate(ep);
-      const deadline = ctx.now + secs * 1000;
-      for (;;) {
-        const now = Date.now();
-        if (ep.deleted) return json(404, { error: 'Endpoint not found' });
-        state.advance(ep, now);
-        if (SERVING.has(ep.state)) break;
-        if (!TRANSIENT.has(ep.state) || now >= deadline) return gate(ep);
-        const next = state.nextTransitionAt(ep);
-        await sleep(Math.max(1, Math.min(next === null ? Infinity : next, deadline) - now));
-        if (ctx.aborted) return null;
-      }
+      return this.holdThenServe(ctx, ep, key, secs);
     }
+    return this.serve(ctx, ep, key);
+  }
+
+  // X-Scale-Up-Timeout: hold the request until the endpoint runs.
+  async holdThenServe(ctx, ep, key, secs) {
+    const state = this.state;
+    const deadline = ctx.now + secs * 1000;
+    for (;;) {
+      const now = Date.now();
+      if (ep.deleted) return json(404, { error: 'Endpoint not found' });
+      state.advance(ep, now);
+      if (SERVING.has(ep.state)) break;
+      if (!TRANSIENT.has(ep.state) || now >= deadline) return gate(ep);
+      const next = state.nextTransitionAt(ep);
+      await sleep(Math.max(1, Math.min(next === null ? Infinity : next, deadline) - now));
+      if (ctx.aborted) return null;
+    }
+    return this.serve(ctx, ep, key);
+  }
+
+  serve(ctx, ep, key) {
     ep.lastActivity = Date.now();
 
     // Health route: 200 empty body (spec §6.5), knob health_status.
@@ -130,18 +143,41 @@ class DataPlane {
     // Payload limit (spec §7.21): axum DefaultBodyLimit rejection.
     if (ctx.bodyBytes > ctx.knob('payload_limit')) return text(413, 'Failed to buffer the request body: length limit exceeded');
 
-    const slot = await this.acquire(key, ctx.knob('max_concurrency'), ctx.knob('max_queue'));
+    const max = ctx.knob('max_concurrency');
+    const maxQueue = ctx.knob('max_queue');
+    if (max) return this.serveInSlot(ctx, ep, key, max, maxQueue);
+    const lat = latency(ctx);
+    if (lat > 0) return this.serveLater(ctx, ep, lat);
+    if (ctx.aborted) return null;
+    ep.lastActivity = Date.now();
+    return engineOf(ep).handle(this.state, ep, ctx) || empty(404);
+  }
+
+  async serveInSlot(ctx, ep, key, max, maxQueue) {
+    const slot = await this.acquire(key, max, maxQueue);
     if (slot === false) return json(429, { error: 'Model is overloaded', error_type: 'overloaded' });
     try {
-      const lat = ctx.knob('latency_ms') + (ctx.knob('jitter_ms') > 0 ? Math.floor(Math.random() * ctx.knob('jitter_ms')) : 0);
+      const lat = latency(ctx);
       if (lat > 0) await sleep(lat);
       if (ctx.aborted) return null;
       ep.lastActivity = Date.now();
-      return engineOf(ep).handle(state, ep, ctx) || empty(404);
+      return engineOf(ep).handle(this.state, ep, ctx) || empty(404);
     } finally {
       this.release(slot);
     }
   }
+
+  async serveLater(ctx, ep, lat) {
+    await sleep(lat);
+    if (ctx.aborted) return null;
+    ep.lastActivity = Date.now();
+    return engineOf(ep).handle(this.state, ep, ctx) || empty(404);
+  }
+}
+
+// Service time of one request: latency_ms + uniform [0, jitter_ms).
+function latency(ctx) {
+  return ctx.knob('latency_ms') + (ctx.knob('jitter_ms') > 0 ? Math.floor(Math.random() * ctx.knob('jitter_ms')) : 0);
 }
 
 module.exports = { DataPlane, engineOf };

@@ -17,6 +17,29 @@ const { apiError } = require('./util');
 const BODY_CAP = 64 * 1024 * 1024;     // bytes kept in memory per request; the rest is counted and dropped
 const CONTROL_BODY_LIMIT = 10 * 1024 * 1024;
 
+// Per-request context handed to every handler.
+class Ctx {
+  constructor(req, res) {
+    const url = req.url;
+    const q = url.indexOf('?');
+    this.req = req;
+    this.res = res;
+    this.url = url;
+    this.path = q < 0 ? url : url.slice(0, q);
+    this.method = req.method;
+    this.headers = req.headers;
+    this.now = Date.now();
+    this.aborted = false;
+    this.bodyText = '';
+    this.bodyBytes = 0;
+    this.q = q;
+  }
+
+  get query() {
+    return new URLSearchParams(this.q < 0 ? '' : this.url.slice(this.q + 1));
+  }
+}
+
 class FakeServer {
   constructor(opts) {
     this.state = new State({ token: opts.token || 'hf_fake_token' });
@@ -60,20 +83,8 @@ class FakeServer {
   }
 
   onRequest(req, res) {
-    const url = req.url;
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const ctx = {
-      req, res, url, path,
-      method: req.method,
-      headers: req.headers,
-      now: Date.now(),
-      aborted: false,
-      bodyText: '',
-      bodyBytes: 0,
-      get query() { return new URLSearchParams(q < 0 ? '' : url.slice(q + 1)); },
-    };
-    const isFake = path.startsWith('/_fake/');
+    const ctx = new Ctx(req, res);
+    const isFake = ctx.path.startsWith('/_fake/');
     if (!isFake) this.countStart(ctx, res);
     else res.on('close', () => { ctx.aborted = !res.writableFinished; });
 
@@ -86,11 +97,13 @@ class FakeServer {
     req.on('end', () => {
       ctx.bodyBytes = n;
       if (chunks.length) ctx.bodyText = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
-      this.dispatch(ctx, isFake).catch((err) => {
-        process.stderr.write(`hf_fake: internal error on ${ctx.method} ${ctx.path}: ${err && err.stack}\n`);
-        this.write(ctx, apiError(500, 'Internal Server Error'));
-      });
+      this.dispatch(ctx, isFake);
     });
+  }
+
+  internalError(ctx, err) {
+    process.stderr.write(`hf_fake: internal error on ${ctx.method} ${ctx.path}: ${err && err.stack}\n`);
+    this.write(ctx, apiError(500, 'Internal Server Error'));
   }
 
   // Stats: totals, in-flight maxima overall and per endpoint (README "stats").
@@ -138,25 +151,43 @@ class FakeServer {
     ctx.record = rec;
   }
 
-  async dispatch(ctx, isFake) {
-    if (isFake) {
-      this.write(ctx, knobs.handle(this, ctx));
+  // Handlers return a response object, or a promise of one when they have to
+  // wait (latency, slots, scale-up, faults); the common case is answered
+  // synchronously, without a promise.
+  dispatch(ctx, isFake) {
+    let r;
+    try {
+      if (isFake) {
+        this.write(ctx, knobs.handle(this, ctx));
+        return;
+      }
+      this.record(ctx);
+      const fault = this.faults.match(ctx);
+      if (fault) r = this.dispatchFault(ctx, fault);
+      else {
+        r = this.route(ctx);
+        if (r == null || typeof r.then !== 'function') { this.finish(ctx, r); return; }
+        r = r.then((resp) => this.finish(ctx, resp));
+      }
+    } catch (err) {
+      this.internalError(ctx, err);
       return;
     }
-    this.record(ctx);
-    const fault = this.faults.match(ctx);
-    if (fault) {
-      if (ctx.record) ctx.record.status = fault.action === 'respond' ? fault.status || 500 : fault.action;
-      const real = this.faults.needsReal(fault) ? await this.route(ctx) : null;
-      await this.faults.apply(ctx, fault, real, (r) => this.write(ctx, r));
-      return;
-    }
-    const resp = await this.route(ctx);
+    r.catch((err) => this.internalError(ctx, err));
+  }
+
+  finish(ctx, resp) {
     if (resp) this.write(ctx, resp);
     else if (!ctx.aborted) this.write(ctx, apiError(404, 'Not Found'));
   }
 
-  async route(ctx) {
+  async dispatchFault(ctx, fault) {
+    if (ctx.record) ctx.record.status = fault.action === 'respond' ? fault.status || 500 : fault.action;
+    const real = this.faults.needsReal(fault) ? await this.route(ctx) : null;
+    await this.faults.apply(ctx, fault, real, (r) => this.write(ctx, r));
+  }
+
+  route(ctx) {
     const p = ctx.path;
     if (p.startsWith('/endpoints/')) return this.dataplane.handle(ctx);
     if (ctx.bodyBytes > CONTROL_BODY_LIMIT) return apiError(413, 'Payload Too Large');

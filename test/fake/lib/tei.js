@@ -6,7 +6,7 @@
 //   GET  /info
 // Errors: {"error", "error_type"}; 413 validation, 422 tokenizer (TEI ErrorType -> status).
 
-const { json, sha256, isPlainObject } = require('./util');
+const { json, sha256Bytes, isPlainObject } = require('./util');
 const { T } = require('./json');
 const { readJson } = require('./tgi');
 const { countTokens } = require('./textgen');
@@ -37,19 +37,57 @@ function rawVector(textIn, dim) {
   const v = [];
   let block = 0;
   while (v.length < dim) {
-    const h = sha256('emb:' + textIn + '#' + block++);
+    const h = sha256Bytes('emb:' + textIn + '#' + block++);
     for (let i = 0; i + 1 < h.length && v.length < dim; i += 2) {
-      v.push(Math.round(((h.readUInt16BE(i) / 65535) * 2 - 1) * 10000) / 10000);
+      v.push(Math.round(((((h.charCodeAt(i) << 8) | h.charCodeAt(i + 1)) / 65535) * 2 - 1) * 10000) / 10000);
     }
   }
   return v;
 }
 
 // Shortest decimal that reads back as the same f32 (how TEI/serde prints f32).
-function f32(x) {
-  const f = Math.fround(x);
+function f32Slow(f) {
   for (let p = 1; p < 10; p++) {
     const d = Number(f.toPrecision(p));
+    if (Math.fround(d) === f) return d;
+  }
+  return f;
+}
+
+// Same result as f32Slow, without most of its toPrecision calls.  For a
+// normal f = ±a and a precision p, with E the decimal exponent of a and
+// k = p - 1 - E, f.toPrecision(p) is R * 10^-k where R is a * 10^k rounded
+// half up.  So:
+// * p is skipped when a * 10^k is farther from an integer than any decimal
+//   that reads back as f can be (|f| * 2^-24 plus double rounding; a 2x
+//   margin covers the floating-point error of the test);
+// * otherwise Number(f.toPrecision(p)) is computed as R / 10^k (or R * 10^-k),
+//   a single correctly rounded operation on exact operands, whenever E is
+//   certain, 10^|k| is exact and a * 10^k is not near a tie; else toPrecision.
+const F32_MIN_NORMAL = 1.1754943508222875e-38;
+const TWO_M23 = 2 ** -23;
+const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+function f32(x) {
+  const f = Math.fround(x);
+  const a = Math.abs(f);
+  if (!(a >= F32_MIN_NORMAL && a < Infinity)) return f32Slow(f);
+  const e10 = Math.floor(Math.log10(a));
+  const m = e10 >= 0 ? a / 10 ** e10 : a * 10 ** -e10;
+  const sureE = m > 1 + 1e-9 && m < 10 - 1e-8;
+  for (let p = 1; p < 10; p++) {
+    const k = p - 1 - e10;
+    const exactPow = k <= 22 && k >= -22;
+    const scaled = exactPow ? (k >= 0 ? a * POW10[k] : a / POW10[-k]) : (k >= 0 ? a * 10 ** k : a / 10 ** -k);
+    const r = Math.round(scaled);
+    const dist = Math.abs(scaled - r);
+    if (dist > scaled * TWO_M23 * 1.01 + 1e-9) continue;
+    let d;
+    if (sureE && exactPow && dist < 0.5 - 1e-6) {
+      d = k >= 0 ? r / POW10[k] : r * POW10[-k];
+      if (f < 0) d = -d;
+    } else {
+      d = Number(f.toPrecision(p));
+    }
     if (Math.fround(d) === f) return d;
   }
   return f;
@@ -159,4 +197,4 @@ function handle(state, ep, ctx) {
   return { status: 404, headers: {}, body: '' };
 }
 
-module.exports = { handle, embedOne };
+module.exports = { handle, embedOne, f32, f32Slow };

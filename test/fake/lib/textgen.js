@@ -9,8 +9,8 @@
 //   nul:<...>    generates text containing a U+0000 character
 //   fail:<...>   the request fails with TGI 424 {"error_type":"generation"}
 
-const { sha256 } = require('./util');
-const { canonicalValue } = require('./json');
+const { sha256Bytes, countWords } = require('./util');
+const { canonicalObject, sortedKeys } = require('./json');
 
 const VOCAB = [
   'the', 'a', 'cat', 'dog', 'sat', 'on', 'mat', 'and', 'then', 'ran', 'to', 'garden', 'house', 'big', 'small', 'red',
@@ -24,14 +24,31 @@ function wordsFor(key, count) {
   const out = [];
   let block = 0;
   while (out.length < count) {
-    const h = sha256(key + '#' + block++);
-    for (let i = 0; i < h.length && out.length < count; i++) out.push(VOCAB[h[i] & 63]);
+    const h = sha256Bytes(key + '#' + block++);
+    for (let i = 0; i < h.length && out.length < count; i++) out.push(VOCAB[h.charCodeAt(i) & 63]);
   }
   return out;
 }
 
-function keyOf(obj) {
-  return canonicalValue(obj);
+// canonicalValue({prompt, ...keyParams}).  Callers pass objects of the same
+// few shapes, so the sorted key order is remembered per shape.
+const keyOrders = new Map();   // number of keys -> {src: keys in insertion order, sorted}
+
+function sameKeys(a, b) {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function keyOf(prompt, keyParams) {
+  const own = Object.keys(keyParams);
+  let order = keyOrders.get(own.length);
+  if (!order || !sameKeys(order.src, own)) {
+    const all = own.includes('prompt') ? own.slice() : own.concat('prompt');
+    order = { src: own, sorted: sortedKeys(all) };
+    keyOrders.set(own.length, order);
+  }
+  const obj = { prompt, ...keyParams };
+  return canonicalObject(obj, order.sorted);
 }
 
 // Generate text.  prompt: the input; keyParams: params that change the
@@ -53,7 +70,7 @@ function generate({ prompt, keyParams, maxTokens, stop, cfg, leadingSpace }) {
     return { text: t, tokens: toks, finish };
   }
   const limit = Math.min(maxTokens === null || maxTokens === undefined ? cfg.max_new_tokens_default : maxTokens, cfg.max_new_tokens_cap);
-  const ws = wordsFor(keyOf({ prompt, ...keyParams }), limit);
+  const ws = wordsFor(keyOf(prompt, keyParams), limit);
   if (prompt.startsWith('nul:') && ws.length) ws[0] = ws[0] + '\u0000' + 'nul';
   const tokens = [];
   let t = '';
@@ -68,15 +85,23 @@ function generate({ prompt, keyParams, maxTokens, stop, cfg, leadingSpace }) {
 }
 
 // Deterministic token id / logprob for a token text (details objects, spec §6.1).
+// Memoised: generated tokens come from a 64-word vocabulary.  Callers never
+// modify the returned object.
+const tokenCache = new Map();
 function tokenInfo(tok) {
-  const h = sha256('tok:' + tok);
-  return { id: h.readUInt16BE(0) % 50257, logprob: -Math.round((h[2] / 255) * 4000) / 1000 };
+  let r = tokenCache.get(tok);
+  if (r === undefined) {
+    const h = sha256Bytes('tok:' + tok);
+    r = { id: ((h.charCodeAt(0) << 8) | h.charCodeAt(1)) % 50257, logprob: -Math.round((h.charCodeAt(2) / 255) * 4000) / 1000 };
+    if (tokenCache.size >= 20000) tokenCache.clear();
+    tokenCache.set(tok, r);
+  }
+  return r;
 }
 
 function countTokens(s) {
   if (!s) return 0;
-  const n = s.split(/\s+/).filter(Boolean).length;
-  return n || 1;
+  return countWords(s) || 1;
 }
 
 module.exports = { generate, tokenInfo, countTokens, VOCAB, wordsFor };

@@ -95,9 +95,19 @@ function tgiError(status, error, type) {
 const validation = (msg) => tgiError(422, `Input validation error: ${msg}`, 'validation');
 
 // axum Json extractor rejections (spec §6.6): text/plain bodies.
+const JSON_CT = /^application\/(.+\+)?json\b/;
+let lastCt = null;
+let lastCtOk = false;
+function isJsonContentType(raw) {
+  if (raw !== lastCt) {
+    lastCtOk = JSON_CT.test(raw.toLowerCase());
+    lastCt = raw;
+  }
+  return lastCtOk;
+}
+
 function readJson(ctx, schema) {
-  const ct = (ctx.headers['content-type'] || '').toLowerCase();
-  if (!/^application\/(.+\+)?json\b/.test(ct)) {
+  if (!isJsonContentType(ctx.headers['content-type'] || '')) {
     return { error: text(415, 'Expected request with `Content-Type: application/json`') };
   }
   const r = deserialize(ctx.bodyText, schema);
