@@ -9,11 +9,13 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
 #include "api.h"
 #include "errors.h"
 #include "hfendpoints.h"
+#include "stats.h"
 
 #define MAX_ENDPOINT_NAME 32
 #define REDACTED "********"
@@ -26,6 +28,8 @@ hfe_api_send(const HfeServer *server, const char *method, const char *path,
 
 	req = hfe_http_request(method, psprintf("%s%s", server->api_url, path),
 						   server->token);
+	req->stats_server = server->serverid;
+	req->stats_label = HFE_LABEL_MANAGEMENT_API;
 	if (body != NULL)
 		hfe_http_set_json_body(req, body);
 	hfe_http_perform(req);
@@ -39,6 +43,18 @@ hfe_api_result(HfeHttpRequest *req, const char *action)
 
 	if (!hfe_http_ok(req))
 		hfe_raise_http_error(req, action, NULL);
+
+	/*
+	 * The body's strings become text and jsonb values: it must be valid
+	 * UTF-8, and is used from here on in the database encoding.
+	 */
+	if (!pg_verify_mbstr(PG_UTF8, req->response, req->response_len, true))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("could not %s: the response is not valid UTF-8", action)));
+	req->response = pg_any_to_server(req->response, req->response_len, PG_UTF8);
+	req->response_len = strlen(req->response);
+
 	json = hfe_json_parse(req->response, req->response_len);
 	if (json == NULL)
 		hfe_raise_bad_response(action, "The response body is not valid JSON.");
@@ -61,6 +77,8 @@ hfe_whoami(const HfeServer *server)
 
 	req = hfe_http_request("GET", psprintf("%s/api/whoami-v2", server->hub_url),
 						   server->token);
+	req->stats_server = server->serverid;
+	req->stats_label = HFE_LABEL_HUB;
 	hfe_http_perform(req);
 	json = hfe_api_result(req, "look up the token's user (whoami)");
 	if (!cJSON_IsObject(json) || hfe_json_string(json, "name") == NULL)
@@ -139,6 +157,11 @@ hfe_check_namespace(const char *namespace)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("namespace must not be empty")));
+	/* "." and ".." would be path segments, not a namespace */
+	if (strspn(namespace, ".") == strlen(namespace))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid namespace \"%s\"", namespace)));
 	for (const char *p = namespace; *p; p++)
 	{
 		if (!(isalnum((unsigned char) *p) || *p == '-' || *p == '_' || *p == '.'))
@@ -197,6 +220,43 @@ read_int(FieldReader *r, const char *path, int *value)
 		wrong_type(r, path, "an integer");
 	*value = (int) item->valuedouble;
 	return true;
+}
+
+/*
+ * An RFC 3339 timestamp (spec §7.1: 0 to 9 fractional digits).  Its shape
+ * is checked here, so that timestamptz input never sees anything else,
+ * PostgreSQL's special values ("now", "infinity") included.
+ */
+static char *
+read_timestamp(FieldReader *r, const char *path)
+{
+	char	   *s = read_string(r, path, false);
+	const char *p = s;
+
+	if (s == NULL)
+		return NULL;
+	/* the loop stops at a NUL: '\0' is neither a digit nor a separator */
+	for (const char *f = "dddd-dd-ddTdd:dd:dd"; *f; f++, p++)
+	{
+		if (*f == 'd' ? !isdigit((unsigned char) *p) : *p != *f)
+			wrong_type(r, path, "an RFC 3339 timestamp");
+	}
+	if (*p == '.' && isdigit((unsigned char) p[1]))
+	{
+		for (p++; isdigit((unsigned char) *p); p++)
+			;
+	}
+	if (*p == 'Z')
+		p++;
+	else if ((*p == '+' || *p == '-') && isdigit((unsigned char) p[1]) &&
+			 isdigit((unsigned char) p[2]) && p[3] == ':' &&
+			 isdigit((unsigned char) p[4]) && isdigit((unsigned char) p[5]))
+		p += 6;
+	else
+		wrong_type(r, path, "an RFC 3339 timestamp");	/* no time zone */
+	if (*p != '\0')
+		wrong_type(r, path, "an RFC 3339 timestamp");
+	return s;
 }
 
 /* Every intermediate object on the paths we read must be an object. */
@@ -354,8 +414,8 @@ hfe_endpoint_from_json(cJSON *obj, const char *namespace, const char *action)
 											 &ep->scale_to_zero_timeout);
 	ep->health_route = read_string(&r, "healthRoute", false);
 	ep->message = read_string(&r, "status.message", false);
-	ep->created_at = read_string(&r, "status.createdAt", false);
-	ep->updated_at = read_string(&r, "status.updatedAt", false);
+	ep->created_at = read_timestamp(&r, "status.createdAt");
+	ep->updated_at = read_timestamp(&r, "status.updatedAt");
 	redact_secrets(obj);
 	ep->raw = obj;
 	return ep;

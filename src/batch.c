@@ -13,6 +13,9 @@
  * engine; what still failed either raises (on_error => 'raise') or is
  * reported in the row's error column (on_error => 'null').
  *
+ * Each call shows in hfendpoints.jobs while it runs (jobs.c), unless it
+ * is one batch of an enrich job, whose progress enrich reports itself.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,6 +29,7 @@
 
 #include "hfendpoints.h"
 #include "inference.h"
+#include "jobs.h"
 
 PG_FUNCTION_INFO_V1(hfendpoints_text_generation_batch);
 PG_FUNCTION_INFO_V1(hfendpoints_chat_batch);
@@ -52,6 +56,7 @@ typedef struct Batch
 	HfeRoute	route;
 	const char *path;
 	const char *action;			/* completes "could not ..." */
+	const char *job;			/* its name in hfendpoints.jobs */
 } Batch;
 
 /* The outcome of one input. */
@@ -95,17 +100,18 @@ parse_response(BatchOutput output, const HfeHttpRequest *req, Datum *value,
 }
 
 /*
- * Send the batch and fill results[0..n-1].  With raise_errors, the first
- * failed input (in input order) raises its error; otherwise failures come
- * back as NULL values with an error message.
+ * Send the batch and fill results[0..n-1]; see run_batch.  own_job: this
+ * call began the job it reports its rows in.
  */
 static void
-run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *results)
+send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *results,
+		   bool own_job)
 {
 	HfeTarget  *target;
 	HfeHttpRequest **reqs;
 	int		   *req_of_input;
 	int			nreqs = 0;
+	int			nfailed = 0;
 
 	req_of_input = palloc(sizeof(int) * batch->n);
 	for (int i = 0; i < batch->n; i++)
@@ -118,11 +124,20 @@ run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *re
 		return;					/* only NULL inputs: no request at all */
 
 	target = hfe_target_resolve(endpoint);
+	hfe_job_set_endpoint(target->stats_label);
+	hfe_job_set_state(target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);
+	if (own_job)
+		hfe_job_set_rows(nreqs, 0, 0);
 	reqs = palloc(sizeof(HfeHttpRequest *) * nreqs);
 	for (int i = 0; i < batch->n; i++)
 		if (req_of_input[i] >= 0)
-			reqs[req_of_input[i]] = hfe_target_request(target, batch->route, batch->path,
-													   batch->bodies[i]);
+		{
+			HfeHttpRequest *req = hfe_target_request(target, batch->route, batch->path,
+													 batch->bodies[i]);
+
+			req->job_row = true;
+			reqs[req_of_input[i]] = req;
+		}
 	hfe_http_perform_many(reqs, nreqs, hfe_max_concurrency);
 
 	/* a cached URL gone stale: resolve once more and resend what failed */
@@ -172,8 +187,35 @@ run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *re
 				hfe_raise_wire_error(target, batch->action, &err);
 			results[i].is_null = true;
 			results[i].error = err.message;
+			nfailed++;
 		}
 	}
+	/* the engine counted responses as they came; these are the final figures */
+	if (own_job)
+		hfe_job_set_rows(-1, nreqs - nfailed, nfailed);
+}
+
+/*
+ * Send the batch and fill results[0..n-1].  With raise_errors, the first
+ * failed input (in input order) raises its error; otherwise failures come
+ * back as NULL values with an error message.  The call shows in
+ * hfendpoints.jobs until it returns or fails.
+ */
+static void
+run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *results)
+{
+	bool		own_job = hfe_job_begin(batch->job, endpoint, NULL);
+
+	PG_TRY();
+	{
+		send_batch(endpoint, batch, raise_errors, results, own_job);
+	}
+	PG_FINALLY();
+	{
+		if (own_job)
+			hfe_job_end();
+	}
+	PG_END_TRY();
 }
 
 static bool
@@ -272,7 +314,8 @@ endpoint_arg(FunctionCallInfo fcinfo)
  * (endpoint, inputs array, <options...>, on_error), on_error last.
  */
 static Datum
-batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action)
+batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
+			   const char *job)
 {
 	int			on_error_arg = PG_NARGS() - 1;
 	bool		raise_errors;
@@ -292,6 +335,7 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action)
 	memset(&batch, 0, sizeof(batch));
 	batch.output = output;
 	batch.action = action;
+	batch.job = job;
 	batch.route = HFE_ROUTE_ROOT;
 
 	if (output == OUTPUT_JSON)
@@ -348,25 +392,27 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action)
 Datum
 hfendpoints_text_generation_batch(PG_FUNCTION_ARGS)
 {
-	return batch_function(fcinfo, OUTPUT_TEXT_GENERATION, "generate text");
+	return batch_function(fcinfo, OUTPUT_TEXT_GENERATION, "generate text",
+						  "text_generation_batch");
 }
 
 Datum
 hfendpoints_chat_batch(PG_FUNCTION_ARGS)
 {
-	return batch_function(fcinfo, OUTPUT_CHAT, "complete chat");
+	return batch_function(fcinfo, OUTPUT_CHAT, "complete chat", "chat_batch");
 }
 
 Datum
 hfendpoints_feature_extraction_batch(PG_FUNCTION_ARGS)
 {
-	return batch_function(fcinfo, OUTPUT_EMBEDDING, "extract features");
+	return batch_function(fcinfo, OUTPUT_EMBEDDING, "extract features",
+						  "feature_extraction_batch");
 }
 
 Datum
 hfendpoints_infer_batch(PG_FUNCTION_ARGS)
 {
-	return batch_function(fcinfo, OUTPUT_JSON, "run inference");
+	return batch_function(fcinfo, OUTPUT_JSON, "run inference", "infer_batch");
 }
 
 /*
@@ -411,6 +457,7 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 
 	batch.path = NULL;
 	batch.route = HFE_ROUTE_ROOT;
+	batch.job = "enrich";
 	batch.bodies = palloc(sizeof(char *) * Max(batch.n, 1));
 	if (strcmp(task, "text-generation") == 0)
 	{

@@ -136,6 +136,9 @@ split_url(const char *url, char **scheme, char **host, bool *has_userinfo,
 		curl_free(part);
 		part = NULL;
 	}
+	/* libcurl reports no fragment for an empty one ("...#") */
+	if (strchr(url, '#') != NULL)
+		*has_fragment = true;
 	ok = true;
 done:
 	curl_url_cleanup(h);

@@ -571,7 +571,14 @@ endpoint_is_healthy(const HfeServer *server, const HfeEndpoint *ep,
 		base[--len] = '\0';
 	while (*route == '/')
 		route++;
+	/*
+	 * The probe carries the token: the URL the control plane gave must pass
+	 * the server's rules, as an inference URL does.
+	 */
+	hfe_check_inference_url(server, psprintf("%s/%s", base, route));
 	req = hfe_http_request("GET", psprintf("%s/%s", base, route), server->token);
+	req->stats_server = server->serverid;
+	req->stats_label = psprintf("%s/%s", ep->namespace, ep->name);
 	req->no_retry = true;
 	if (deadline != 0)
 		req->timeout_ms = (int) Min((long) hfe_request_timeout_ms,
@@ -606,6 +613,7 @@ hfe_endpoint_wait(const HfeServer *server, const char *namespace,
 	{
 		HfeEndpoint *ep;
 		bool		running;
+		char	   *message;
 		long		left;
 		int64		sleep_ms;
 
@@ -613,18 +621,21 @@ hfe_endpoint_wait(const HfeServer *server, const char *namespace,
 		MemoryContextSwitchTo(lookcxt);
 		ep = hfe_api_get_endpoint(server, namespace, name, false);
 		running = strcmp(ep->status, "running") == 0 && ep->url != NULL;
+		/* the service's message, cleaned, the token masked should it echo it */
+		message = ep->message == NULL ? NULL :
+			hfe_sanitize_remote_text(ep->message, strlen(ep->message), 500, server->token);
 
 		if (strcmp(ep->status, "failed") == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("endpoint \"%s\" failed to deploy", name),
-					 ep->message ? errdetail("The service said: %s", ep->message) : 0,
+					 message ? errdetail("The service said: %s", message) : 0,
 					 errhint("Check the endpoint's logs, then fix it with hfendpoints.update_endpoint(), or delete it and create it again.")));
 		if (strcmp(ep->status, "updateFailed") == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("endpoint \"%s\" failed to update", name),
-					 ep->message ? errdetail("The service said: %s", ep->message) : 0,
+					 message ? errdetail("The service said: %s", message) : 0,
 					 errhint("Check the endpoint's logs, then update it again with hfendpoints.update_endpoint().")));
 		if (running && endpoint_is_healthy(server, ep, deadline))
 		{

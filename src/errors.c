@@ -30,8 +30,9 @@
  *	incomplete_generation, incomplete_generation_stream  58000
  *
  * The server's own error text goes in the detail, cleaned of control
- * characters and invalid UTF-8 and cut to a readable length.  Nothing here
- * ever prints a URL (it may carry a port or a secret) or a token.
+ * characters and invalid UTF-8, the request's token masked should the
+ * server echo it, and cut to a readable length.  Nothing here ever prints a
+ * URL (it may carry a port or a secret) or a token.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,6 +46,7 @@
 #include "json.h"
 
 #define MAX_DETAIL_CHARS 500
+#define SECRET_MASK "********"
 
 /*
  * The SQLSTATE an inference server's error_type maps to, or 0 when the type
@@ -194,7 +196,7 @@ hfe_http_reason(const HfeHttpRequest *req)
 		reason = psprintf("HTTP %ld", req->status);
 	if (req->status >= 400 && (type = hfe_remote_error_type(req)) != NULL)
 		reason = psprintf("%s (%s error)", reason,
-						  hfe_sanitize_text(type, strlen(type), 40));
+						  hfe_sanitize_remote_text(type, strlen(type), 40, req->token));
 	return reason;
 }
 
@@ -206,8 +208,24 @@ hfe_http_reason(const HfeHttpRequest *req)
 char *
 hfe_sanitize_text(const char *text, size_t len, size_t maxlen)
 {
+	return hfe_sanitize_remote_text(text, len, maxlen, NULL);
+}
+
+/*
+ * hfe_sanitize_text() for text a server sent in answer to a request that
+ * carried secret (the token, or NULL): every occurrence of the secret is
+ * masked, before the text is cut, so that a server that echoes the
+ * Authorization header back -- a debugging proxy, a careless error page --
+ * cannot put the token, or most of it, in a message, a log line or a
+ * batch's error column.
+ */
+char *
+hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
+						 const char *secret)
+{
 	StringInfoData buf;
 	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
+	size_t		secret_len = secret ? strlen(secret) : 0;
 	size_t		chars = 0;
 	size_t		i = 0;
 	bool		last_space = true;
@@ -217,6 +235,15 @@ hfe_sanitize_text(const char *text, size_t len, size_t maxlen)
 	{
 		unsigned char c = (unsigned char) text[i];
 
+		if (secret_len > 0 && len - i >= secret_len &&
+			memcmp(text + i, secret, secret_len) == 0)
+		{
+			appendStringInfoString(&buf, SECRET_MASK);
+			i += secret_len;
+			chars += strlen(SECRET_MASK);
+			last_space = false;
+			continue;
+		}
 		if (c < 0x80)
 		{
 			if (isspace(c))
@@ -272,7 +299,7 @@ looks_like_html(const HfeHttpRequest *req)
 
 /* The <title> of an HTML error page, or NULL. */
 static char *
-html_title(const char *html)
+html_title(const char *html, const char *secret)
 {
 	const char *start = strstr(html, "<title>");
 	const char *end;
@@ -285,7 +312,7 @@ html_title(const char *html)
 	end = strchr(start, '<');
 	if (end == NULL || end == start)
 		return NULL;
-	return hfe_sanitize_text(start, end - start, 200);
+	return hfe_sanitize_remote_text(start, end - start, 200, secret);
 }
 
 /*
@@ -359,16 +386,18 @@ hfe_remote_error_text(const HfeHttpRequest *req)
 		text = json_error_text(json);
 		if (text != NULL)
 		{
-			text = hfe_sanitize_text(text, strlen(text), MAX_DETAIL_CHARS);
+			text = hfe_sanitize_remote_text(text, strlen(text), MAX_DETAIL_CHARS,
+											req->token);
 			return text[0] != '\0' ? text : NULL;
 		}
 	}
 	if (looks_like_html(req))
 	{
-		text = html_title(req->response);
+		text = html_title(req->response, req->token);
 		return text ? psprintf("an HTML page titled \"%s\"", text) : pstrdup("an HTML page");
 	}
-	text = hfe_sanitize_text(req->response, req->response_len, MAX_DETAIL_CHARS);
+	text = hfe_sanitize_remote_text(req->response, req->response_len,
+									MAX_DETAIL_CHARS, req->token);
 	return text[0] != '\0' ? text : NULL;
 }
 

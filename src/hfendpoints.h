@@ -32,4 +32,16 @@ extern void hfe_define_gucs(void);
 /* json.c: cJSON allocates through palloc in CurrentMemoryContext */
 extern void hfe_json_init(void);
 
+/*
+ * hfendpoints.c: shared memory (stats.c, jobs.c), there only when the
+ * library is in shared_preload_libraries.  Its LWLocks form one named
+ * tranche.
+ */
+#define HFE_LWLOCK_TRANCHE "hfendpoints"
+#define HFE_LWLOCK_STATS 0
+#define HFE_NUM_LWLOCKS 1
+
+/* The error of a view that needs the shared memory, when it is missing. */
+extern void hfe_raise_not_preloaded(void) pg_attribute_noreturn();
+
 #endif							/* HFENDPOINTS_H */

@@ -32,6 +32,12 @@ typedef struct HfeHttpRequest
 	int			timeout_ms;		/* 0: hfendpoints.request_timeout */
 	TimestampTz	retry_503_until;	/* retry 503s until then (cold start); 0: off */
 	bool		no_retry;		/* send once, whatever happens */
+	Oid			stats_server;	/* the server it counts for in hfendpoints.stats */
+	const char *stats_label;	/* the endpoint it counts for: "ns/name", a
+								 * host or "(management API)"; never a URL
+								 * or a secret (stats.c) */
+	bool		job_row;		/* one input of a batch: counts as a row
+								 * done in hfendpoints.jobs (jobs.c) */
 
 	/* what came back */
 	long		status;			/* HTTP status, 0 when no response arrived */

@@ -14,21 +14,29 @@
  * Ownership: the multi handle, the easy handles in "slots" and their header
  * lists are malloc'd by libcurl and live for the backend.  A transfer's
  * header list belongs to its slot and is freed when the transfer ends or is
- * aborted.  If an error (a cancel, say) leaves perform_many, the PG_FINALLY
- * block removes every easy handle from the multi handle, which closes the
- * half-used connections, and frees the WaitEventSet, so the next call in
- * the same backend starts clean.
+ * aborted.  The WaitEventSet lives in TopMemoryContext and is reused from
+ * one wait and one call to the next while it watches exactly the sockets
+ * libcurl wants, so a sequence of requests on a kept-alive connection costs
+ * no epoll set per request.  If an error (a cancel, say) leaves
+ * perform_many, the PG_CATCH block removes every easy handle from the multi
+ * handle, which closes the half-used connections, and frees the
+ * WaitEventSet, so the next call in the same backend starts clean.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+
 #include "miscadmin.h"
 #include "storage/latch.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "hfendpoints.h"
 #include "http.h"
+#include "jobs.h"
+#include "stats.h"
 
 #define MAX_WATCHED (2 * HFE_MAX_CONCURRENCY + 16)
 #define IDLE_POLL_MS 1000
@@ -61,6 +69,23 @@ static WatchedSocket watched[MAX_WATCHED];
 static int	nwatched = 0;
 static bool watched_changed = true;
 static bool watched_overflow = false;
+
+/*
+ * The sockets the current wait set was built with, each with the inode of
+ * the socket behind the descriptor, so that a set is reused only while it
+ * still watches the very same sockets for the same events: a descriptor
+ * number can be closed and reused by a new connection, which the old epoll
+ * registration does not cover.
+ */
+typedef struct BuiltSocket
+{
+	curl_socket_t fd;
+	uint32		events;
+	ino_t		inode;
+} BuiltSocket;
+
+static BuiltSocket built[MAX_WATCHED];
+static int	nbuilt = 0;
 
 /* when libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) */
 static TimestampTz curl_timer_at = 0;
@@ -175,21 +200,46 @@ release_slot(Slot *slot)
 	slot->req = NULL;
 }
 
-/* Abort every transfer still in flight; safe to call at any time. */
+/* The body bytes a transfer has sent and received so far. */
+static void
+transfer_sizes(CURL *easy, int64 *sent, int64 *received)
+{
+	curl_off_t	up = 0;
+	curl_off_t	down = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &up);
+	curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
+	*sent = (int64) up;
+	*received = (int64) down;
+}
+
+/*
+ * Abort every transfer still in flight; safe to call at any time.  Each
+ * one counts as a cancel in hfendpoints.stats.
+ */
 static void
 abort_all_transfers(void)
 {
 	for (int i = 0; i < HFE_MAX_CONCURRENCY; i++)
 	{
 		if (slots[i].req != NULL)
+		{
+			int64		sent;
+			int64		received;
+
+			transfer_sizes(slots[i].easy, &sent, &received);
+			hfe_stats_count_attempt(slots[i].req, sent, received, true);
 			slots[i].req->state = REQ_DONE;
+		}
 		release_slot(&slots[i]);
 	}
 }
 
 /*
- * A transfer finished: record its outcome and decide whether it is retried.
- * Returns the retry delay in ms, or -1 when the request is done.
+ * A transfer finished: record its outcome, count it in hfendpoints.stats
+ * (and, for the last attempt of a batch row, in hfendpoints.jobs) and
+ * decide whether it is retried.  Returns the retry delay in ms, or -1 when
+ * the request is done.
  */
 static int
 finish_transfer(Slot *slot, CURLcode result)
@@ -197,8 +247,12 @@ finish_transfer(Slot *slot, CURLcode result)
 	HfeHttpRequest *req = slot->req;
 	TimestampTz now = GetCurrentTimestamp();
 	long		status = 0;
+	int64		sent;
+	int64		received;
+	int			delay;
 
 	curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &status);
+	transfer_sizes(slot->easy, &sent, &received);
 	release_slot(slot);
 
 	req->status = status;
@@ -211,9 +265,62 @@ finish_transfer(Slot *slot, CURLcode result)
 		req->response = MemoryContextAllocZero(req->mcxt, 1);
 		req->response_alloc = 1;
 	}
-	return hfe_http_retry_delay_ms(req, now);
+	delay = hfe_http_retry_delay_ms(req, now);
+	hfe_stats_count_attempt(req, sent, received, false);
+	if (delay < 0 && req->job_row)
+		hfe_job_row_finished(hfe_http_ok(req));
+	return delay;
 }
 
+static uint32
+watched_events(const WatchedSocket *w)
+{
+	uint32		events = 0;
+
+	if (w->what & CURL_POLL_IN)
+		events |= WL_SOCKET_READABLE;
+	if (w->what & CURL_POLL_OUT)
+		events |= WL_SOCKET_WRITEABLE;
+	return events;
+}
+
+static ino_t
+socket_inode(curl_socket_t fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * Does the set built earlier watch exactly what libcurl wants now?  This is
+ * what lets sequential requests on a kept-alive connection wait on one
+ * long-lived epoll set instead of creating and closing one per request.
+ */
+static bool
+wait_set_still_valid(void)
+{
+	int			nwanted = 0;
+
+	for (int i = 0; i < nwatched; i++)
+	{
+		uint32		events = watched_events(&watched[i]);
+		int			j;
+
+		if (events == 0)
+			continue;
+		nwanted++;
+		for (j = 0; j < nbuilt; j++)
+			if (built[j].fd == watched[i].fd)
+				break;
+		if (j == nbuilt || built[j].events != events ||
+			built[j].inode != socket_inode(watched[i].fd))
+			return false;
+	}
+	return nwanted == nbuilt;
+}
+
+/* A wait set for MyLatch, postmaster death and the sockets libcurl watches. */
 static WaitEventSet *
 build_wait_set(void)
 {
@@ -223,23 +330,26 @@ build_wait_set(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many sockets in flight for hfendpoints")));
+	/* it outlives the call (see engine_wes), so not in a call's context */
 #if PG_VERSION_NUM >= 170000
 	wes = CreateWaitEventSet(NULL, nwatched + 2);
 #else
-	wes = CreateWaitEventSet(CurrentMemoryContext, nwatched + 2);
+	wes = CreateWaitEventSet(TopMemoryContext, nwatched + 2);
 #endif
 	AddWaitEventToSet(wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	nbuilt = 0;
 	for (int i = 0; i < nwatched; i++)
 	{
-		uint32		events = 0;
+		uint32		events = watched_events(&watched[i]);
 
-		if (watched[i].what & CURL_POLL_IN)
-			events |= WL_SOCKET_READABLE;
-		if (watched[i].what & CURL_POLL_OUT)
-			events |= WL_SOCKET_WRITEABLE;
-		if (events != 0)
-			AddWaitEventToSet(wes, events, watched[i].fd, NULL, NULL);
+		if (events == 0)
+			continue;
+		AddWaitEventToSet(wes, events, watched[i].fd, NULL, NULL);
+		built[nbuilt].fd = watched[i].fd;
+		built[nbuilt].events = events;
+		built[nbuilt].inode = socket_inode(watched[i].fd);
+		nbuilt++;
 	}
 	watched_changed = false;
 	return wes;
@@ -265,8 +375,21 @@ socket_action(curl_socket_t fd, int flags)
 				 errmsg("HTTP transfer engine failed: %s", curl_multi_strerror(rc))));
 }
 
-/* the wait set of the running perform_many, freed however it ends */
+/*
+ * The wait set: kept from one wait to the next, and from one call to the
+ * next, as long as it watches what libcurl wants (wait_set_still_valid);
+ * freed when an error leaves perform_many.
+ */
 static WaitEventSet *engine_wes = NULL;
+
+static void
+free_wait_set(void)
+{
+	if (engine_wes != NULL)
+		FreeWaitEventSet(engine_wes);
+	engine_wes = NULL;
+	nbuilt = 0;
+}
 
 /* The engine loop proper; perform_many wraps it in cleanup. */
 static void
@@ -321,22 +444,32 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 		 * per request.
 		 */
 		now = GetCurrentTimestamp();
-		timeout = IDLE_POLL_MS;
-		if (curl_timer_set)
-			timeout = Min(timeout, ms_until(now, curl_timer_at));
-		if (next_retry != 0 && active < concurrency)
-			timeout = Min(timeout, ms_until(now, next_retry));
-
-		if (engine_wes == NULL || watched_changed)
+		if (curl_timer_set && curl_timer_at <= now)
 		{
-			if (engine_wes != NULL)
-				FreeWaitEventSet(engine_wes);
-			engine_wes = NULL;
-			engine_wes = build_wait_set();
+			/* due already (a transfer just started): no need to sleep first */
+			curl_timer_set = false;
+			socket_action(CURL_SOCKET_TIMEOUT, 0);
+			nevents = 0;
 		}
+		else
+		{
+			timeout = IDLE_POLL_MS;
+			if (curl_timer_set)
+				timeout = Min(timeout, ms_until(now, curl_timer_at));
+			if (next_retry != 0 && active < concurrency)
+				timeout = Min(timeout, ms_until(now, next_retry));
 
-		nevents = WaitEventSetWait(engine_wes, timeout, events, lengthof(events),
-								   HFE_WAIT_EVENT_HTTP);
+			if (engine_wes == NULL ||
+				(watched_changed && !wait_set_still_valid()))
+			{
+				free_wait_set();
+				engine_wes = build_wait_set();
+			}
+			watched_changed = false;
+
+			nevents = WaitEventSetWait(engine_wes, timeout, events, lengthof(events),
+									   HFE_WAIT_EVENT_HTTP);
+		}
 		for (int i = 0; i < nevents; i++)
 		{
 			if (events[i].events & WL_LATCH_SET)
@@ -419,14 +552,14 @@ hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency)
 	{
 		run_transfers(reqs, nreqs, slots_used, retry_queue);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		abort_all_transfers();
-		if (engine_wes != NULL)
-			FreeWaitEventSet(engine_wes);
-		engine_wes = NULL;
+		free_wait_set();
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	abort_all_transfers();		/* nothing is left in flight; for symmetry */
 	pfree(retry_queue);
 }
 

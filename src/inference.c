@@ -524,16 +524,20 @@ parse_body(const HfeHttpRequest *req, cJSON **json, HfeWireError *err)
 	return true;
 }
 
-/* A 2xx body that carries an inference server's {"error": ...} instead. */
+/*
+ * A 2xx body that carries an inference server's {"error": ...} instead.
+ * The request's token is masked in the text, should the server echo it.
+ */
 static bool
-error_in_body(const cJSON *obj, HfeWireError *err)
+error_in_body(const HfeHttpRequest *req, const cJSON *obj, HfeWireError *err)
 {
 	const char *msg = hfe_json_string(obj, "error");
 
 	if (msg == NULL)
 		return false;
 	bad_response(err, "an error instead of a result");
-	err->detail = psprintf("The service said: %s", hfe_sanitize_text(msg, strlen(msg), 500));
+	err->detail = psprintf("The service said: %s",
+						   hfe_sanitize_remote_text(msg, strlen(msg), 500, req->token));
 	return true;
 }
 
@@ -575,7 +579,7 @@ hfe_parse_text_generation(const HfeHttpRequest *req, char **text, HfeWireError *
 	gt = cJSON_GetObjectItemCaseSensitive(obj, "generated_text");
 	if (!cJSON_IsString(gt))
 	{
-		if (error_in_body(obj, err))
+		if (error_in_body(req, obj, err))
 			return false;
 		return bad_response(err, "no \"generated_text\"");
 	}
@@ -599,7 +603,7 @@ hfe_parse_chat_content(const HfeHttpRequest *req, char **text, HfeWireError *err
 	choices = cJSON_GetObjectItemCaseSensitive(json, "choices");
 	if (!cJSON_IsArray(choices))
 	{
-		if (error_in_body(json, err))
+		if (error_in_body(req, json, err))
 			return false;
 		return bad_response(err, "no \"choices\"");
 	}
@@ -654,7 +658,7 @@ hfe_parse_embedding(const HfeHttpRequest *req, Datum *array, HfeWireError *err)
 		return false;
 	if (!cJSON_IsArray(json))
 	{
-		if (cJSON_IsObject(json) && error_in_body(json, err))
+		if (cJSON_IsObject(json) && error_in_body(req, json, err))
 			return false;
 		return bad_response(err, "not a JSON array of embeddings");
 	}

@@ -50,6 +50,8 @@ typedef struct HfeTarget
 	const char *token;			/* sent to the data plane, NULL for none */
 	char	   *label;			/* "endpoint \"ns/name\"" or "the endpoint at
 								 * host \"h\"", for messages */
+	char	   *stats_label;	/* "ns/name" or the host: its row in
+								 * hfendpoints.stats and hfendpoints.jobs */
 	bool		namespace_given;	/* the argument was 'namespace/name' */
 	bool		cold;			/* may be starting: send X-Scale-Up-Timeout,
 								 * retry 503s until cold_start_timeout */
@@ -88,6 +90,9 @@ typedef struct HfeWireError
  * Every URL, given or resolved, must pass the server's allowlist.
  */
 extern HfeTarget *hfe_target_resolve(const char *endpoint);
+
+/* The host of a URL that passed hfe_check_inference_url ("?" if none). */
+extern char *hfe_url_host(const char *url);
 
 /* The URL a request of this route goes to; path only for HFE_ROUTE_PATH. */
 extern char *hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path);

@@ -7,11 +7,11 @@
  *		(paused, failed, starting, scaled to zero) and cold starts, and the
  *		errors of a failed inference request.
  *
- * Cache: one entry per (server, api_url, token, namespace, name), kept in
- * its own memory context under TopMemoryContext for
- * hfendpoints.endpoint_cache_ttl.  Keys hold the token, so they are zeroed
- * before being freed.  An entry whose URL stops answering is dropped and
- * the name resolved again, once per call.
+ * Cache: one entry per (server, api_url, token, default namespace, the
+ * argument's namespace if any, name), kept in its own memory context under
+ * TopMemoryContext for hfendpoints.endpoint_cache_ttl.  Keys hold the
+ * token, so they are zeroed before being freed.  An entry whose URL stops
+ * answering is dropped and the name resolved again, once per call.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +30,7 @@
 #include "errors.h"
 #include "hfendpoints.h"
 #include "inference.h"
+#include "stats.h"
 
 #define CACHE_MAX_ENTRIES 64
 #define STATE_POLL_FIRST_MS 100
@@ -39,7 +40,10 @@ typedef struct CacheEntry
 {
 	struct CacheEntry *next;
 	char	   *key;			/* holds the token: zeroed before pfree */
+	char	   *namespace;		/* the namespace the name resolved in */
 	char	   *url;
+	char	   *checked_hosts;	/* allowed_hosts the URL was checked against */
+	bool		checked_http;	/* ... and allow_http */
 	bool		public;			/* type "public": no token on the data plane */
 	bool		cold;
 	TimestampTz expires;
@@ -50,12 +54,19 @@ static CacheEntry *cache_head = NULL;
 
 /* ---- cache ---- */
 
+/*
+ * The key is the endpoint argument as given (namespace or none, name) with
+ * everything that decides what it resolves to: the server, its API URL, the
+ * token and the mapping's default namespace.  A cache hit so needs no
+ * whoami to find the default namespace.
+ */
 static char *
 cache_key(const HfeTarget *t)
 {
-	return psprintf("%s\n%s\n%s\n%s\n%s", t->server->servername,
+	return psprintf("%s\n%s\n%s\n%s\n%s\n%s", t->server->servername,
 					t->server->api_url, t->server->token ? t->server->token : "",
-					t->namespace, t->name);
+					t->server->namespace ? t->server->namespace : "",
+					t->namespace_given ? t->namespace : "", t->name);
 }
 
 static void
@@ -63,7 +74,9 @@ cache_free(CacheEntry *e)
 {
 	explicit_bzero(e->key, strlen(e->key));
 	pfree(e->key);
+	pfree(e->namespace);
 	pfree(e->url);
+	pfree(e->checked_hosts);
 	pfree(e);
 }
 
@@ -147,7 +160,10 @@ cache_store(const HfeTarget *t, bool public)
 
 	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
 	e->key = MemoryContextStrdup(cache_cxt, key);
+	e->namespace = MemoryContextStrdup(cache_cxt, t->namespace);
 	e->url = MemoryContextStrdup(cache_cxt, t->url);
+	e->checked_hosts = MemoryContextStrdup(cache_cxt, t->server->allowed_hosts);
+	e->checked_http = t->server->allow_http;
 	e->public = public;
 	e->cold = t->cold;
 	e->expires = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
@@ -185,12 +201,14 @@ wait_command(const HfeTarget *t, bool namespace_given)
 	return psprintf("SELECT hfendpoints.wait_endpoint(%s);", quote_literal_cstr(t->name));
 }
 
+/* The endpoint's status message, the token masked should it be echoed. */
 static char *
-status_detail(const HfeEndpoint *ep)
+status_detail(const HfeEndpoint *ep, const char *token)
 {
 	if (ep->message != NULL && ep->message[0] != '\0')
 		return psprintf("The service said: %s",
-						hfe_sanitize_text(ep->message, strlen(ep->message), 500));
+						hfe_sanitize_remote_text(ep->message, strlen(ep->message),
+												 500, token));
 	return NULL;
 }
 
@@ -220,6 +238,7 @@ resolve_name(HfeTarget *t)
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 													   (int64) hfe_cold_start_timeout_s * 1000);
 	long		delay = STATE_POLL_FIRST_MS;
+	bool		waited = false;
 	HfeEndpoint *ep;
 
 	for (;;)
@@ -241,7 +260,7 @@ resolve_name(HfeTarget *t)
 					 errhint("Resume it with: %s", resume_command(t, namespace_given))));
 		if (state_is(ep, "failed") || (state_is(ep, "updateFailed") && ep->url == NULL))
 		{
-			char	   *detail = status_detail(ep);
+			char	   *detail = status_detail(ep, t->server->token);
 
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -281,8 +300,11 @@ resolve_name(HfeTarget *t)
 		elog(DEBUG1, "hfendpoints: %s is %s, checking again in %ld ms",
 			 t->label, ep->status, Min(delay, left_ms));
 		interruptible_sleep(Min(delay, left_ms));
+		waited = true;
 		delay = Min(delay * 2, STATE_POLL_MAX_MS);
 	}
+	if (t->cold || waited)
+		hfe_stats_count_cold_start(t->server->serverid, t->stats_label);
 
 	/* a control plane that hands out a URL outside the allowlist is refused */
 	hfe_check_inference_url(t->server, ep->url);
@@ -292,9 +314,8 @@ resolve_name(HfeTarget *t)
 	cache_store(t, t->token == NULL);
 }
 
-/* The host of a URL that already passed hfe_check_inference_url. */
-static char *
-url_host(const char *url)
+char *
+hfe_url_host(const char *url)
 {
 	CURLU	   *h = curl_url();
 	char	   *part = NULL;
@@ -332,7 +353,8 @@ hfe_target_resolve(const char *endpoint)
 		hfe_check_inference_url(t->server, endpoint);
 		t->url = pstrdup(endpoint);
 		t->token = t->server->token;
-		t->label = psprintf("the endpoint at host \"%s\"", url_host(endpoint));
+		t->stats_label = hfe_url_host(endpoint);
+		t->label = psprintf("the endpoint at host \"%s\"", t->stats_label);
 		return t;
 	}
 
@@ -350,10 +372,7 @@ hfe_target_resolve(const char *endpoint)
 		t->name = pstrdup(slash + 1);
 	}
 	else
-	{
 		t->name = pstrdup(endpoint);
-		t->namespace = hfe_resolve_namespace(t->server, NULL);
-	}
 	hfe_check_endpoint_name(t->name);
 	t->label = psprintf("endpoint \"%s\"", endpoint);
 
@@ -364,13 +383,20 @@ hfe_target_resolve(const char *endpoint)
 	if (e != NULL)
 	{
 		/* the allowlist may have changed since the entry was made */
-		hfe_check_inference_url(t->server, e->url);
+		if (e->checked_http != t->server->allow_http ||
+			strcmp(e->checked_hosts, t->server->allowed_hosts) != 0)
+			hfe_check_inference_url(t->server, e->url);
+		t->namespace = pstrdup(e->namespace);
+		t->stats_label = psprintf("%s/%s", t->namespace, t->name);
 		t->url = pstrdup(e->url);
 		t->token = e->public ? NULL : t->server->token;
 		t->cold = e->cold;
 		t->from_cache = true;
 		return t;
 	}
+	if (t->namespace == NULL)
+		t->namespace = hfe_resolve_namespace(t->server, NULL);
+	t->stats_label = psprintf("%s/%s", t->namespace, t->name);
 	resolve_name(t);
 	return t;
 }
@@ -501,6 +527,8 @@ hfe_target_request(const HfeTarget *target, HfeRoute route, const char *path,
 	HfeHttpRequest *req;
 
 	req = hfe_http_request("POST", hfe_target_url(target, route, path), target->token);
+	req->stats_server = target->server->serverid;
+	req->stats_label = target->stats_label;
 	hfe_http_set_json_body(req, body);
 	set_cold_start_options(target, req);
 	return req;

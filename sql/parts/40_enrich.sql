@@ -162,6 +162,9 @@ BEGIN
                   HINT = 'Use a text or varchar column.';
     END IF;
 
+    -- From here on the job shows in hfendpoints.jobs, until it ends or fails.
+    PERFORM @extschema@._job_begin('enrich', endpoint, source::text);
+
     -- Bring the endpoint up if it sleeps.
     IF NOT is_url THEN
         IF pg_catalog.strpos(endpoint, '/') > 0 THEN
@@ -173,10 +176,12 @@ BEGIN
         IF resume_endpoint THEN
             ep := @extschema@.get_endpoint(ep_name, ep_ns);
             IF ep.status IN ('paused', 'scaledToZero') THEN
+                PERFORM @extschema@._job_progress(state => 'waiting for endpoint');
                 RAISE NOTICE 'enrich: endpoint "%" is %, resuming it', ep_name, ep.status;
                 PERFORM @extschema@.resume_endpoint(ep_name, ep_ns, running_ok => true);
             END IF;
             IF ep.status <> 'running' THEN
+                PERFORM @extschema@._job_progress(state => 'waiting for endpoint');
                 RAISE NOTICE 'enrich: waiting for endpoint "%" to be running', ep_name;
                 PERFORM @extschema@.wait_endpoint(ep_name, ep_ns,
                     timeout => pg_catalog.current_setting('hfendpoints.cold_start_timeout')::interval,
@@ -193,6 +198,7 @@ BEGIN
     DELETE FROM @extschema@.enrich_failures f
      WHERE f.source = enrich.source AND f.output_column = enrich.output_column;
     RAISE NOTICE 'enrich: % rows of % to fill', total, source;
+    PERFORM @extschema@._job_progress(total => total, done => 0, failed => 0, state => 'running');
     COMMIT;
 
     -- A cursor loop survives COMMIT: PL/pgSQL makes its cursor holdable.
@@ -210,6 +216,7 @@ BEGIN
         COMMIT;
         done := done + batch.filled;
         failed := failed + batch.failed;
+        PERFORM @extschema@._job_progress(done => done, failed => failed);
         ids := '{}';
         inputs := '{}';
         elapsed := extract(epoch FROM pg_catalog.clock_timestamp() - started);
@@ -224,15 +231,20 @@ BEGIN
         COMMIT;
         done := done + batch.filled;
         failed := failed + batch.failed;
+        PERFORM @extschema@._job_progress(done => done, failed => failed);
     END IF;
 
     RAISE NOTICE 'enrich: finished, % rows filled, % failed (see hfendpoints.enrich_failures)', done, failed;
 
+    IF pause_after IS NOT NULL THEN
+        PERFORM @extschema@._job_progress(state => 'pausing');
+    END IF;
     IF pause_after = 'pause' THEN
         PERFORM @extschema@.pause_endpoint(ep_name, ep_ns);
     ELSIF pause_after = 'scale_to_zero' THEN
         PERFORM @extschema@.scale_to_zero_endpoint(ep_name, ep_ns);
     END IF;
+    PERFORM @extschema@._job_end();
 END
 $enrich$;
 COMMENT ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text) IS
