@@ -10,6 +10,11 @@ SET hfendpoints.retry_base_delay = '10ms';
 SELECT hfendpoints.get_endpoint('no-such-endpoint');
 \echo :LAST_ERROR_SQLSTATE
 
+-- A namespace of dots would be a path segment ("/endpoint/../x"): refused
+-- before any request (22023).
+SELECT hfendpoints.get_endpoint('x', namespace => '..');
+\echo :LAST_ERROR_SQLSTATE
+
 -- A 500 with an HTML page, as a proxy sends: the title is the detail.
 \! test/fake/hfctl fault '{"path":"/v2/endpoint/fake-user/x1","count":1,"status":500,"content_type":"text/html","body":"<html><head><title>500 Internal Server Error</title></head><body>oops</body></html>"}'
 SELECT hfendpoints.get_endpoint('x1');
