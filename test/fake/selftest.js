@@ -383,6 +383,10 @@ test('TGI / returns an array, /generate a bare object, headers, determinism', as
   assert.equal(capped.json.generated_text.trim().split(' ').length, 100);
   const longer = await req('POST', DP('fake-user', 'tg', '/generate'), { body: { inputs: 'I am', parameters: { max_new_tokens: 8 } } });
   assert.ok(longer.json.generated_text.startsWith(t), 'shorter output is a prefix of a longer one');
+  // unknown keys are ignored, even those named like Object's own properties
+  const odd = await req('POST', DP('fake-user', 'tg', '/generate'), { body: { inputs: 'I am', parameters: { max_new_tokens: 5, constructor: 1, toString: 'x' } } });
+  assert.equal(odd.status, 200);
+  assert.equal(odd.json.generated_text.trim().split(' ').length, 5);
 });
 
 test('TGI return_full_text, stop, echo:, nul:, fail:, details with u64 seed', async () => {

@@ -411,7 +411,8 @@ T.struct = (structName, fields) => {
       const out = {};
       for (let i = 0; i < nf.length; i++) {
         const k = nf[i][0];
-        if (fields[k]) out[k] = fields[k].de(nf[i][1], join(path, k));
+        // own fields only: a key such as "constructor" is unknown, not Object's
+        if (Object.prototype.hasOwnProperty.call(fields, k)) out[k] = fields[k].de(nf[i][1], join(path, k));
       }
       for (let i = 0; i < entries.length; i++) {
         const k = entries[i][0];
