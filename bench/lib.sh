@@ -2,8 +2,8 @@
 # service, both started here and removed at exit.  Source it, then call
 # bench_start.  Run as root from the repository (it runs 'make install').
 
-pg_config=${PG_CONFIG:-pg_config}
-bindir=$($pg_config --bindir)
+# the fake service's start-up is the test suite's (hfe_start_fake)
+. scripts/lib/testenv.sh
 
 as_pg() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -26,15 +26,7 @@ bench_start() {
     if [ "$(id -u)" -eq 0 ]; then chown postgres: "$work"; fi
     trap bench_cleanup EXIT
 
-    node test/fake/hf_fake --port 0 >"$work/fake.out" 2>"$work/fake.err" &
-    fake_pid=$!
-    for _ in $(seq 1 100); do
-        grep -q '^ready' "$work/fake.out" 2>/dev/null && break
-        sleep 0.1
-    done
-    port=$(awk '/^ready/ {print $2; exit}' "$work/fake.out")
-    [ -n "$port" ] || { echo "the fake service did not start" >&2; cat "$work/fake.err" >&2; exit 1; }
-    export HF_FAKE_URL="http://127.0.0.1:$port"
+    hfe_start_fake >/dev/null
     test/fake/hfctl config '{"record_requests": false}'
 
     as_pg "$bindir/initdb" -D "$work/data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null

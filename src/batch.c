@@ -218,6 +218,28 @@ run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *re
 	PG_END_TRY();
 }
 
+/*
+ * One request body per text input (NULL for a NULL input), built as the
+ * single-row function of the batch's task builds it; system is the chat's
+ * system message, or NULL.
+ */
+static void
+build_text_bodies(Batch *batch, char **inputs, const cJSON *options, const char *system)
+{
+	batch->bodies = palloc(sizeof(char *) * Max(batch->n, 1));
+	for (int i = 0; i < batch->n; i++)
+	{
+		if (inputs[i] == NULL)
+			batch->bodies[i] = NULL;
+		else if (batch->output == OUTPUT_TEXT_GENERATION)
+			batch->bodies[i] = hfe_text_generation_body(inputs[i], options);
+		else if (batch->output == OUTPUT_CHAT)
+			batch->bodies[i] = hfe_chat_body(hfe_chat_messages(inputs[i], system), options);
+		else
+			batch->bodies[i] = hfe_feature_extraction_body(inputs[i], options);
+	}
+}
+
 static bool
 on_error_raises(FunctionCallInfo fcinfo, int argno)
 {
@@ -357,7 +379,6 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 	else
 	{
 		inputs = text_array_elements(fcinfo, 1, &batch.n);
-		batch.bodies = palloc(sizeof(char *) * Max(batch.n, 1));
 		if (output == OUTPUT_TEXT_GENERATION)
 			options = hfe_text_generation_options(fcinfo, 2);
 		else if (output == OUTPUT_CHAT)
@@ -370,17 +391,7 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 		else
 			options = hfe_feature_extraction_options(fcinfo, 2);
 
-		for (int i = 0; i < batch.n; i++)
-		{
-			if (inputs[i] == NULL)
-				batch.bodies[i] = NULL;
-			else if (output == OUTPUT_TEXT_GENERATION)
-				batch.bodies[i] = hfe_text_generation_body(inputs[i], options);
-			else if (output == OUTPUT_CHAT)
-				batch.bodies[i] = hfe_chat_body(hfe_chat_messages(inputs[i], system), options);
-			else
-				batch.bodies[i] = hfe_feature_extraction_body(inputs[i], options);
-		}
+		build_text_bodies(&batch, inputs, options, system);
 	}
 
 	results = palloc(sizeof(BatchResult) * Max(batch.n, 1));
@@ -458,7 +469,6 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 	batch.path = NULL;
 	batch.route = HFE_ROUTE_ROOT;
 	batch.job = "enrich";
-	batch.bodies = palloc(sizeof(char *) * Max(batch.n, 1));
 	if (strcmp(task, "text-generation") == 0)
 	{
 		batch.output = OUTPUT_TEXT_GENERATION;
@@ -485,19 +495,8 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unsupported enrich task \"%s\"", task)));
 
-	for (int i = 0; i < batch.n; i++)
-	{
-		if (inputs[i] == NULL)
-			batch.bodies[i] = NULL;
-		else if (batch.output == OUTPUT_TEXT_GENERATION)
-			batch.bodies[i] = hfe_text_generation_body(inputs[i], options);
-		else if (batch.output == OUTPUT_CHAT)
-			batch.bodies[i] = hfe_chat_body(hfe_chat_messages(inputs[i],
-															  messages_system ? messages_system->valuestring : NULL),
-											options);
-		else
-			batch.bodies[i] = hfe_feature_extraction_body(inputs[i], options);
-	}
+	build_text_bodies(&batch, inputs, options,
+					  messages_system ? messages_system->valuestring : NULL);
 
 	results = palloc(sizeof(BatchResult) * Max(batch.n, 1));
 	run_batch(endpoint, &batch, false, results);

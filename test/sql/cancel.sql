@@ -17,7 +17,9 @@ RESET statement_timeout;
 SELECT hfendpoints.whoami() ->> 'name' AS name;
 
 -- A slow response, cancelled from another session.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 SELECT dblink_connect('regress_bg', 'dbname=' || current_database());
 SELECT dblink_exec('regress_bg', 'CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token ''hf_fake_token'')');
 \! test/fake/hfctl fault '{"path":"/v2/endpoint/fake-user/slow","count":1,"action":"hang"}'

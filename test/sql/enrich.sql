@@ -88,7 +88,9 @@ BEGIN
 END $$;
 CREATE TRIGGER docs_writes BEFORE UPDATE ON docs FOR EACH ROW EXECUTE FUNCTION count_writes();
 \! test/fake/hfctl endpoint fake-user/gen '{"state": "running", "latency_ms": 40}'
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 SELECT dblink_connect('regress_job', 'dbname=' || current_database());
 SELECT dblink_exec('regress_job', 'CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token ''hf_fake_token'')');
 SELECT dblink_exec('regress_job', 'SET hfendpoints.max_concurrency = 4');

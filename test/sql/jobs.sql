@@ -5,7 +5,9 @@
 \i test/include/setup.psql
 SET client_min_messages = warning;
 CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token 'hf_fake_token');
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
 -- every data-plane request takes 400 ms
