@@ -5,8 +5,10 @@
 # the fake service's start-up is the test suite's (hfe_start_fake)
 . scripts/lib/testenv.sh
 
+# As the postgres user when run as root, from / (it may not be able to
+# enter the clone: root's home is mode 700).
 as_pg() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 bench_cleanup() {

@@ -9,8 +9,13 @@
 #   hfe_start_fake                 # sets HF_FAKE_URL
 #   hfe_pg_regress "$bindir" "$@"  # the schedule, or the named tests
 #
-# Variables it sets: top, pg_config, bindir, pg_regress, work, HF_FAKE_URL.
-# KEEP_TEST_DIR=1 keeps the work directory for inspection.
+# Variables it sets: top, pg_config, bindir, pg_regress, work, tree,
+# fake_port, HF_FAKE_URL.  KEEP_TEST_DIR=1 keeps the work directory.
+#
+# The postgres user may not be able to read the clone (root's home is mode
+# 700): it never reads the source tree.  What it needs (test/, README.md)
+# is copied into $tree, inside the work directory it owns, and it runs
+# from there.
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 pg_config=${PG_CONFIG:-pg_config}
@@ -18,7 +23,9 @@ pg_config=${PG_CONFIG:-pg_config}
 bindir=$($pg_config --bindir)
 pg_regress="$(dirname "$($pg_config --pgxs)")/../test/regress/pg_regress"
 work=
+tree=
 fake_pid=
+fake_port=
 HFE_REGRESS_ENV=()
 
 # Stop the fake service and remove the work directory (an EXIT trap).
@@ -35,7 +42,7 @@ hfe_cleanup() {
 
 # hfe_test_setup NAME [make arguments...]: must run as root; builds and
 # installs the extension and makes the work directory /tmp/hfendpoints-NAME.*
-# (owned by postgres, removed on exit).
+# (owned by postgres, removed on exit) with the copy of the tests in $tree.
 hfe_test_setup() {
     local name=$1
     shift
@@ -47,8 +54,19 @@ hfe_test_setup() {
     make -s PG_CONFIG="$pg_config" "$@"
     make -s PG_CONFIG="$pg_config" "$@" install >/dev/null
     work=$(mktemp -d "/tmp/hfendpoints-$name.XXXXXX")
-    chown postgres: "$work"
     trap hfe_cleanup EXIT
+    tree="$work/tree"
+    mkdir "$tree"
+    cp -R test README.md "$tree/"
+    chown -R postgres: "$work"
+}
+
+# hfe_as_postgres DIR COMMAND...: run COMMAND as the postgres user from DIR
+# (a directory it can enter: never the clone itself).
+hfe_as_postgres() {
+    local dir=$1
+    shift
+    (cd "$dir" && runuser -u postgres -- "$@")
 }
 
 # Start the fake service on an ephemeral port; export HF_FAKE_URL.
@@ -60,20 +78,27 @@ hfe_start_fake() {
         grep -q '^ready' "$work/fake.out" 2>/dev/null && break
         sleep 0.1
     done
-    local port
-    port=$(awk '/^ready/ {print $2; exit}' "$work/fake.out")
-    if [ -z "$port" ]; then
+    fake_port=$(awk '/^ready/ {print $2; exit}' "$work/fake.out")
+    if [ -z "$fake_port" ]; then
         echo "the fake service did not start:" >&2
         cat "$work/fake.err" >&2
         exit 1
     fi
-    export HF_FAKE_URL="http://127.0.0.1:$port"
+    export HF_FAKE_URL="http://127.0.0.1:$fake_port"
+}
+
+# Fail when an expected output holds a date near today or this run's port
+# (test/check_expected.sh); call after hfe_start_fake.
+hfe_check_expected() {
+    echo "== expected outputs independent of the day and the run"
+    test/check_expected.sh "$fake_port" test/expected/*.out test/nopreload.out
 }
 
 # hfe_pg_regress BINDIR [TEST...]: run the schedule (or the named tests) as
-# the postgres user on a temporary instance whose binaries come from
-# BINDIR.  Extra environment for the server: HFE_REGRESS_ENV (an array of
-# NAME=VALUE).  Returns pg_regress's status after printing the diffs.
+# the postgres user, from the copy of the tests, on a temporary instance
+# whose binaries come from BINDIR.  Extra environment for the server:
+# HFE_REGRESS_ENV (an array of NAME=VALUE).  Returns pg_regress's status
+# after printing the diffs.
 hfe_pg_regress() {
     local regress_bindir=$1
     shift
@@ -81,7 +106,7 @@ hfe_pg_regress() {
     [ $# -gt 0 ] || schedule=(--schedule=test/schedule)
     local status=0
     echo "== pg_regress"
-    runuser -u postgres -- env HF_FAKE_URL="$HF_FAKE_URL" PATH="$regress_bindir:$PATH" \
+    hfe_as_postgres "$tree" env HF_FAKE_URL="$HF_FAKE_URL" PATH="$regress_bindir:$PATH" \
         "${HFE_REGRESS_ENV[@]}" \
         "$pg_regress" \
         --bindir="$regress_bindir" \
