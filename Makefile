@@ -1,6 +1,6 @@
 # hfendpoints: PGXS build
 EXTENSION = hfendpoints
-EXTVERSION = 0.2.0
+EXTVERSION = 0.3.0
 MODULE_big = hfendpoints
 
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
@@ -10,7 +10,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # shipped, with the upgrade scripts from each to the next.
 SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = sql/$(EXTENSION)--0.1.0.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

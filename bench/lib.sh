@@ -45,8 +45,8 @@ CONF
     psql_run <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION hfendpoints;
-ALTER SERVER huggingface OPTIONS (SET api_url '$HF_FAKE_URL/v2', SET hub_url '$HF_FAKE_URL',
-    SET allowed_hosts '127.0.0.1', SET allow_http 'true');
+CREATE SERVER huggingface FOREIGN DATA WRAPPER hfendpoints
+    OPTIONS (api_url '$HF_FAKE_URL/v2', hub_url '$HF_FAKE_URL', allowed_hosts '127.0.0.1', allow_http 'true');
 CREATE USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (token 'hf_fake_token');
 SQL
 }

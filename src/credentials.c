@@ -344,7 +344,8 @@ hfe_server_get(bool need_token)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("server \"%s\" does not exist", hfe_server_name),
-				 errhint("Set hfendpoints.server to a server that uses the hfendpoints foreign-data wrapper.")));
+				 errhint("Create it with: CREATE SERVER %s FOREIGN DATA WRAPPER hfendpoints; or set hfendpoints.server to a server that uses the hfendpoints foreign-data wrapper.",
+						 quote_identifier(hfe_server_name))));
 	fdw = GetForeignDataWrapper(fs->fdwid);
 	if (strcmp(fdw->fdwname, "hfendpoints") != 0)
 		ereport(ERROR,

@@ -11,7 +11,7 @@
 
 #include "compat.h"
 
-#define HFE_VERSION "0.2.0"
+#define HFE_VERSION "0.3.0"
 
 /* guc.c: every hfendpoints.* setting */
 extern char *hfe_server_name;

@@ -12,11 +12,7 @@ CREATE FOREIGN DATA WRAPPER hfendpoints VALIDATOR @extschema@.fdw_validator;
 COMMENT ON FOREIGN DATA WRAPPER hfendpoints IS
     'Hugging Face Inference Endpoints: servers hold URLs, user mappings hold tokens';
 
-CREATE SERVER huggingface FOREIGN DATA WRAPPER hfendpoints OPTIONS (
-    api_url 'https://api.endpoints.huggingface.cloud/v2',
-    hub_url 'https://huggingface.co',
-    allowed_hosts '*.endpoints.huggingface.cloud',
-    allow_http 'false'
-);
-COMMENT ON SERVER huggingface IS 'the Hugging Face Inference Endpoints service';
-GRANT USAGE ON FOREIGN SERVER huggingface TO hfendpoints_user;
+-- No server: the user creates it (CREATE SERVER huggingface FOREIGN DATA
+-- WRAPPER hfendpoints), so that pg_dump writes it with its options and
+-- user mappings.  A server created here would be a member of the
+-- extension, which pg_dump leaves out.  The options' defaults live in C.

@@ -18,6 +18,14 @@ CREATE INDEX enrich_failures_source_idx
 ALTER TABLE @extschema@.enrich_failures ENABLE ROW LEVEL SECURITY;
 CREATE POLICY enrich_failures_own_rows ON @extschema@.enrich_failures
     USING (role = CURRENT_USER) WITH CHECK (role = CURRENT_USER);
+-- The database's owner reads every row, so that a dump made by the owner
+-- (pg_dump --enable-row-security) holds them all.
+CREATE POLICY enrich_failures_database_owner ON @extschema@.enrich_failures FOR SELECT
+    USING (pg_catalog.pg_has_role(
+        (SELECT d.datdba FROM pg_catalog.pg_database d
+          WHERE d.datname = pg_catalog.current_database()), 'USAGE'));
+COMMENT ON POLICY enrich_failures_database_owner ON @extschema@.enrich_failures IS
+    'the database owner reads every failure row, so that its dump holds them all';
 GRANT SELECT, INSERT, DELETE ON @extschema@.enrich_failures TO hfendpoints_user;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.enrich_failures', '');
 

@@ -1,6 +1,13 @@
 -- Credentials: servers hold the service URLs, user mappings hold tokens.
 \i test/include/setup.psql
 
+-- The extension creates the wrapper and no server: the server is the
+-- user's (test/include/setup.psql creates it the README's way), so that
+-- pg_dump writes it with its options and user mappings (test dump_restore).
+SELECT count(*) AS servers_in_extension
+  FROM pg_depend
+ WHERE classid = 'pg_foreign_server'::regclass AND deptype = 'e';
+
 -- The default server and its options (the test points it at the fake service).
 SELECT option_name, regexp_replace(option_value, ':[0-9]+', ':PORT') AS option_value
   FROM pg_foreign_server s, pg_options_to_table(s.srvoptions)

@@ -1,4 +1,5 @@
--- Upgrades: install the released 0.1.0, use it, ALTER EXTENSION ... UPDATE,
+-- Upgrades: install the released 0.1.0, use it, ALTER EXTENSION ... UPDATE
+-- (through every release since),
 -- and check that the data survived, that the functions work, and that the
 -- updated extension is object for object the same as a fresh install.
 \getenv fake_url HF_FAKE_URL
@@ -30,6 +31,12 @@ SELECT id, summary FROM notes ORDER BY id;
 SELECT input FROM hfendpoints.enrich_failures;
 SELECT option_name FROM pg_foreign_server s, pg_options_to_table(s.srvoptions)
  WHERE s.srvname = 'huggingface' ORDER BY 1;
+SELECT count(*) AS mappings FROM pg_user_mappings WHERE srvname = 'huggingface';
+-- ... and the server the old script created is the user's now: no longer a
+-- member of the extension, so that pg_dump writes it (test dump_restore)
+SELECT count(*) AS servers_in_extension
+  FROM pg_depend
+ WHERE classid = 'pg_foreign_server'::regclass AND deptype = 'e';
 -- the functions work
 SELECT name, status FROM hfendpoints.get_endpoint('upgrade-me');
 SELECT hfendpoints.text_generation('upgrade-me', 'echo:after the update', return_full_text => false);
@@ -47,6 +54,17 @@ SELECT count(*) > 0 AS has_objects FROM fresh;
 -- objects defined differently: none
 SELECT u.object FROM extension_objects u JOIN fresh f USING (object)
  WHERE u.definition IS DISTINCT FROM f.definition ORDER BY 1;
+-- the same row security policies (they are not members of the extension)
+\set policies_query 'SELECT polname::text, pg_get_expr(polqual, polrelid) AS qual FROM pg_policy WHERE polrelid = ''hfendpoints.enrich_failures''::regclass'
+SELECT count(*) AS policies FROM pg_policy
+ WHERE polrelid = 'hfendpoints.enrich_failures'::regclass;
+(SELECT polname::text, pg_get_expr(polqual, polrelid) FROM pg_policy
+  WHERE polrelid = 'hfendpoints.enrich_failures'::regclass
+ EXCEPT SELECT * FROM dblink('dbname=regress_fresh', :'policies_query') AS t(polname text, qual text))
+UNION ALL
+(SELECT * FROM dblink('dbname=regress_fresh', :'policies_query') AS t(polname text, qual text)
+ EXCEPT SELECT polname::text, pg_get_expr(polqual, polrelid) FROM pg_policy
+  WHERE polrelid = 'hfendpoints.enrich_failures'::regclass);
 
 \c regression
 DROP DATABASE regress_upgraded;
