@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Batch inference against a server with latency L and C concurrent slots,
 # next to the physical limit N x L / C, and the same prompts sent one row
-# at a time (issue 4, DESIGN.md §7).  Target: at most 1.15 x the limit.
+# at a time (issue 4; README "Benchmarks").  Target: at most 1.15 x the
+# limit.
 #
 #   bench/batch.sh                  # N=2000 prompts, L=50 ms, C=64
 #   SEQ_N=200 bench/batch.sh        # time the sequential run on 200 prompts only

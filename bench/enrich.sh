@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CALL hfendpoints.enrich() over a large table: rows per second, and the
-# backend's peak private memory growth while it runs (issue 4, DESIGN.md
-# §7).  Target: peak growth under 64 MB for 100,000 rows.
+# backend's peak private memory growth while it runs (issue 4; README
+# "Benchmarks").  Target: peak growth under 64 MB for 100,000 rows.
 #
 #   bench/enrich.sh                       # ROWS=100000, BATCH=500, C=64
 #   ROWS=20000 bench/enrich.sh

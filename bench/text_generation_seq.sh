@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sequential per-row text_generation against a zero-latency server, next to
 # a plain C libcurl keep-alive loop sending the same requests, in the same
-# run (DESIGN.md §7, issue 3 item 7).  Target: the extension reaches at least
-# 0.85 of the plain loop's rate.
+# run (README "Benchmarks"; issue 3 item 7).  Target: the extension
+# reaches at least 0.85 of the plain loop's rate.
 #
 #   bench/text_generation_seq.sh [N]      # N requests per measurement (5000)
 #

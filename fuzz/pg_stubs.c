@@ -29,7 +29,8 @@
  * Errors: errstart..errfinish record the report in the arena; an ERROR
  * siglongjmps to PG_exception_stack exactly as elog.c does, so PG_TRY in a
  * harness catches it.  An ERROR without an errcode, or with no PG_TRY to
- * catch it, is a failure (STYLE.md: every ERROR carries an errcode).
+ * catch it, is a failure (doc/architecture.md §3.4: every ERROR carries an
+ * errcode).
  *
  *-------------------------------------------------------------------------
  */

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * api.c
- *		Client of the Inference Endpoints management API (spec §2-§3) and of
- *		the Hub's whoami (spec §1): sending requests, reading results,
- *		namespaces, and turning the endpoint JSON into an HfeEndpoint.
+ *		Client of the Inference Endpoints management API (doc/protocol.md
+ *		§2-§3) and of the Hub's whoami (§1): sending requests, reading
+ *		results, namespaces, and turning the endpoint JSON into an
+ *		HfeEndpoint.
  *
  *-------------------------------------------------------------------------
  */
@@ -223,9 +224,9 @@ read_int(FieldReader *r, const char *path, int *value)
 }
 
 /*
- * An RFC 3339 timestamp (spec §7.1: 0 to 9 fractional digits).  Its shape
- * is checked here, so that timestamptz input never sees anything else,
- * PostgreSQL's special values ("now", "infinity") included.
+ * An RFC 3339 timestamp (doc/protocol.md §7.1: 0 to 9 fractional digits).
+ * Its shape is checked here, so that timestamptz input never sees anything
+ * else, PostgreSQL's special values ("now", "infinity") included.
  */
 static char *
 read_timestamp(FieldReader *r, const char *path)
@@ -437,9 +438,10 @@ hfe_api_get_endpoint(const HfeServer *server, const char *namespace,
 }
 
 /*
- * Request bodies of create (spec §2 R2) and update (R4), key for key as
- * huggingface_hub builds them.  Every node is checked as it is made: our
- * cJSON allocator returns NULL rather than throwing when memory runs out.
+ * Request bodies of create (doc/protocol.md §2.1) and update (§2.2), key
+ * for key as huggingface_hub builds them.  Every node is checked as it is
+ * made: our cJSON allocator returns NULL rather than throwing when memory
+ * runs out.
  */
 static cJSON *
 json_checked(cJSON *item)

@@ -14,9 +14,10 @@
 #include "json.h"
 
 /*
- * An endpoint as the API describes it (spec §3).  Strings are NULL when the
- * API sent null or left the field out; the has_* flags say the same for
- * numbers.  raw is the whole object with secret values redacted.
+ * An endpoint as the API describes it (doc/protocol.md §3).  Strings are
+ * NULL when the API sent null or left the field out; the has_* flags say
+ * the same for numbers.  raw is the whole object with secret values
+ * redacted.
  */
 typedef struct HfeEndpoint
 {
@@ -89,10 +90,10 @@ typedef struct HfeStringList
 } HfeStringList;
 
 /*
- * What create and update send (spec §2 R2, R4).  A NULL pointer or a false
- * has_* flag means "not given".  custom_image, env and secrets are JSON
- * objects the caller has checked; custom_image is the user's form, flat or
- * keyed by variant.
+ * What create and update send (doc/protocol.md §2.1, §2.2).  A NULL
+ * pointer or a false has_* flag means "not given".  custom_image, env and
+ * secrets are JSON objects the caller has checked; custom_image is the
+ * user's form, flat or keyed by variant.
  */
 typedef struct HfeEndpointFields
 {

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * endpoint.c
- *		The SQL lifecycle functions (DESIGN §3.2): whoami, create, get,
- *		list, pause, resume, scale to zero, update, delete, wait and the
- *		hardware list, and the hfendpoints.endpoint row they return.
+ *		The SQL lifecycle functions (README "Lifecycle functions"): whoami,
+ *		create, get, list, pause, resume, scale to zero, update, delete,
+ *		wait and the hardware list, and the hfendpoints.endpoint row they
+ *		return.
  *
  * Each SQL function checks its arguments before it sends anything
  * (SQLSTATE 22023, or 22004 for a missing one), then finds the server, the
@@ -169,9 +170,10 @@ string_list_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 
 /*
  * Hardware and framework names (accelerator, instance type, region...) are
- * short words the service defines.  New values must keep working (spec
- * §7.5), so only their shape is checked here; list_hardware() shows the
- * valid combinations and the service refuses the others.
+ * short words the service defines.  New values must keep working
+ * (doc/protocol.md §7.5), so only their shape is checked here;
+ * list_hardware() shows the valid combinations and the service refuses the
+ * others.
  */
 static void
 check_word(const char *argname, const char *value)
@@ -501,7 +503,7 @@ hfe_endpoint_scale_to_zero(const HfeServer *server, const char *namespace,
 /*
  * Resume.  The service answers 400 "... already running" for a running
  * endpoint; with running_ok that is success, and the endpoint is read
- * back, as huggingface_hub does (spec §2 R7).
+ * back, as huggingface_hub does (doc/protocol.md §2.4).
  */
 HfeEndpoint *
 hfe_endpoint_resume(const HfeServer *server, const char *namespace,
@@ -953,7 +955,10 @@ hfendpoints_delete_endpoint(PG_FUNCTION_ARGS)
 	HfeHttpRequest *req;
 
 	req = hfe_api_send(server, "DELETE", endpoint_path(namespace, name, ""), NULL);
-	/* any 2xx is success; the body ({} or nothing) is not read (spec §7.8) */
+	/*
+	 * any 2xx is success; the body ({} or nothing) is not read
+	 * (doc/protocol.md §7.8)
+	 */
 	if (!hfe_http_ok(req))
 		hfe_raise_http_error(req, psprintf("delete endpoint \"%s\"", name), NULL);
 	PG_RETURN_VOID();
@@ -1012,7 +1017,7 @@ hardware_string(const cJSON *obj, const char *key, bool *isnull)
 
 /*
  * list_hardware(namespace): one row per compute of R9's vendor / region /
- * compute tree, in the service's order.
+ * compute tree, in the service's order (doc/protocol.md §2.5).
  */
 PG_FUNCTION_INFO_V1(hfendpoints_list_hardware);
 Datum

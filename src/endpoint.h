@@ -28,10 +28,11 @@ extern HfeEndpoint *hfe_endpoint_scale_to_zero(const HfeServer *server,
 
 /*
  * Wait until the endpoint is running and its health route answers 200, as
- * huggingface_hub's InferenceEndpoint.wait() (spec §3.5).  timeout_ms < 0
- * waits for ever; refresh_ms is the pause between two looks.  Raises 55000
- * when the endpoint failed to deploy or update, or when the timeout
- * passes; the sleeps are interruptible (statement_timeout, cancel).
+ * huggingface_hub's InferenceEndpoint.wait() (doc/protocol.md §3.5).
+ * timeout_ms < 0 waits for ever; refresh_ms is the pause between two
+ * looks.  Raises 55000 when the endpoint failed to deploy or update, or
+ * when the timeout passes; the sleeps are interruptible
+ * (statement_timeout, cancel).
  */
 extern HfeEndpoint *hfe_endpoint_wait(const HfeServer *server,
 									  const char *namespace, const char *name,

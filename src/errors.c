@@ -20,8 +20,8 @@
  *	HTTP 502, 503, 504 (unavailable, after retries)      08006
  *	any other HTTP status                                38000
  *
- * An inference server's "error_type" (TGI and TEI, spec §6.4, §6.6) takes
- * precedence over the status:
+ * An inference server's "error_type" (TGI and TEI, doc/protocol.md §6.4,
+ * §6.6) takes precedence over the status:
  *
  *	validation, tokenizer, template_error,
  *	missing_template_variable, tool_error, empty         22023

@@ -227,7 +227,7 @@ hfe_http_prepare_easy(CURL *easy, HfeHttpRequest *req, struct curl_slist **heade
 			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
 		if (req->body != NULL || strcmp(req->method, "POST") == 0)
 		{
-			/* an empty POST still says Content-Length: 0 (spec §7.7) */
+			/* an empty POST says Content-Length: 0 (doc/protocol.md §7.7) */
 			curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
 			curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 		}

@@ -2,9 +2,9 @@
  *
  * inference.c
  *		The inference SQL functions (text_generation, chat_completion, chat,
- *		feature_extraction, infer), the request bodies they send (spec §6.1,
- *		§6.3, §6.4) and the parsers of what comes back.  Where requests go
- *		is target.c's business.
+ *		feature_extraction, infer), the request bodies they send
+ *		(doc/protocol.md §6.1, §6.3, §6.4) and the parsers of what comes
+ *		back.  Where requests go is target.c's business.
  *
  * Text crosses the wire as UTF-8: arguments are converted from the
  * database encoding on the way out, and results are checked and converted
@@ -258,7 +258,7 @@ hfe_text_generation_options(FunctionCallInfo fcinfo, int first)
 
 	if (p == NULL)
 		json_oom();
-	/* the order of text_generation's arguments (and of spec §6.1) */
+	/* the order of text_generation's arguments (doc/protocol.md §6.1) */
 	opt_int(p, "max_new_tokens", fcinfo, a++);
 	opt_float(p, "temperature", fcinfo, a++);
 	opt_int(p, "top_k", fcinfo, a++);
@@ -283,8 +283,9 @@ hfe_text_generation_options(FunctionCallInfo fcinfo, int first)
 
 /*
  * {"inputs": prompt, "parameters": {...}}: "parameters" is always sent,
- * empty or not, as huggingface_hub does (spec §6.1; TGI then samples only
- * with do_sample => true, spec §7.20).
+ * empty or not, as huggingface_hub does (doc/protocol.md §6.1).  TGI's
+ * do_sample is then false unless given, though a temperature, top_k, top_p
+ * or typical_p that changes the distribution also makes it sample (§7.20).
  */
 char *
 hfe_text_generation_body(const char *prompt, const cJSON *parameters)
@@ -301,8 +302,8 @@ hfe_text_generation_body(const char *prompt, const cJSON *parameters)
 /*
  * response_format: huggingface_hub rewrites the OpenAI form
  * {"type": "json_schema", "json_schema": {"schema": S}} into TGI's
- * {"type": "json_object", "value": S} (spec §6.3); anything else is sent
- * as given.
+ * {"type": "json_object", "value": S} (doc/protocol.md §6.3); anything
+ * else is sent as given.
  */
 static cJSON *
 response_format_item(Datum jsonb)
@@ -398,7 +399,7 @@ hfe_chat_messages_jsonb(Datum messages)
 /*
  * {"model": "dummy", "messages": [...], <options>, "stream": false}: the
  * model name is a placeholder, as huggingface_hub sends for an endpoint
- * URL (spec §6.3); extra => '{"model": ...}' replaces it.
+ * URL (doc/protocol.md §6.3); extra => '{"model": ...}' replaces it.
  */
 char *
 hfe_chat_body(const cJSON *messages, const cJSON *options)
@@ -455,7 +456,10 @@ hfe_feature_extraction_options(FunctionCallInfo fcinfo, int first)
 	return o;
 }
 
-/* {"inputs": input, <options at the root>} (spec §6.4, huggingface_hub >= 0.34) */
+/*
+ * {"inputs": input, <options at the root>} (doc/protocol.md §6.4,
+ * huggingface_hub >= 0.34)
+ */
 char *
 hfe_feature_extraction_body(const char *input, const cJSON *options)
 {

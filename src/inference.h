@@ -63,7 +63,8 @@ typedef struct HfeTarget
 typedef enum HfeRoute
 {
 	HFE_ROUTE_ROOT,				/* the endpoint URL as is (TGI "/", TEI) */
-	HFE_ROUTE_CHAT,				/* OpenAI chat completions (spec §6.3 rule) */
+	HFE_ROUTE_CHAT,				/* OpenAI chat completions (the rule of
+								 * doc/protocol.md §6.3) */
 	HFE_ROUTE_PATH				/* the endpoint URL + a caller's path */
 } HfeRoute;
 
@@ -80,7 +81,7 @@ typedef struct HfeWireError
 	char	   *hint;
 } HfeWireError;
 
-/* ---- endpoint resolution (DESIGN §3.3) ---- */
+/* ---- endpoint resolution (README "Inference functions") ---- */
 
 /*
  * Resolve an endpoint argument.  Names go through the control plane (or
@@ -139,7 +140,7 @@ extern void hfe_inference_error(const HfeTarget *target, const HfeHttpRequest *r
 extern void hfe_raise_wire_error(const HfeTarget *target, const char *action,
 								 const HfeWireError *err) pg_attribute_noreturn();
 
-/* ---- request bodies (spec §6.1, §6.3, §6.4) ----
+/* ---- request bodies (doc/protocol.md §6.1, §6.3, §6.4) ----
  *
  * Options are read once per call from the SQL arguments, starting at
  * argument "first" in the order the SQL functions declare them, and kept as

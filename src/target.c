@@ -485,7 +485,7 @@ hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
 
 	if (route == HFE_ROUTE_CHAT)
 	{
-		/* huggingface_hub's _build_chat_completion_url (spec §6.3) */
+		/* huggingface_hub's _build_chat_completion_url, doc/protocol.md §6.3 */
 		if (ends_with(p, "/chat/completions"))
 			return psprintf("%s%s", base, query);
 		if (ends_with(p, "/v1"))

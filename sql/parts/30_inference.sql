@@ -1,4 +1,5 @@
--- Inference on an endpoint's data plane (DESIGN.md §3.3, spec §6).
+-- Inference on an endpoint's data plane (README "Inference functions",
+-- doc/protocol.md §6).
 --
 -- "endpoint" is 'name' (the default namespace), 'namespace/name', or an
 -- http(s) URL that the server's allowed_hosts and allow_http accept.

@@ -68,9 +68,9 @@ def fake(url, method, path, body=None):
 
 
 def run(src, url):
-    # The Hub URL is read from the environment at import time (spec §1).
+    # The Hub URL is read from the environment at import time (doc/protocol.md §1.1).
     os.environ["HF_ENDPOINT"] = url
-    os.environ["HF_TOKEN"] = TOKEN  # list(namespace="*") calls a helper without the token (HH bug, spec §1)
+    os.environ["HF_TOKEN"] = TOKEN  # list(namespace="*") calls a helper without the token (HH bug, doc/protocol.md §1.5)
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
     os.environ.pop("HF_HUB_OFFLINE", None)
     sys.path.insert(0, src)

@@ -43,10 +43,10 @@ SELECT hfendpoints.text_generation('tgi', NULL) IS NULL AS null_prompt;
 SELECT hfendpoints.text_generation('tgi', NULL, seed => 1) IS NULL AS null_prompt_with_args;
 \! test/fake/hfctl requests --path /endpoints/
 -- Without return_full_text, TGI's "/" route on a text-generation model
--- prepends the prompt (spec §6.1): the server decides, as with huggingface_hub.
+-- prepends the prompt (doc/protocol.md §6.1): the server decides, as with huggingface_hub.
 SELECT hfendpoints.text_generation('tgi', 'echo: world');
 
--- Every parameter reaches the wire, in "parameters" (spec §6.1); a 64-bit
+-- Every parameter reaches the wire, in "parameters" (doc/protocol.md §6.1); a 64-bit
 -- seed is sent digit for digit.
 SELECT hfendpoints.text_generation('tgi', 'Hello',
     max_new_tokens => 5, temperature => 0.7, top_k => 40, top_p => 0.9,
@@ -80,7 +80,7 @@ FROM hfendpoints.chat_completion('fake-org/llama',
 \! test/fake/hfctl requests --last 1
 -- every argument on the wire; "model" is the placeholder huggingface_hub
 -- sends to an endpoint URL, "stream" is false; response_format in OpenAI
--- form is rewritten to TGI's (spec §6.3); extra adds or replaces keys.
+-- form is rewritten to TGI's (doc/protocol.md §6.3); extra adds or replaces keys.
 SELECT r -> 'choices' -> 0 -> 'message' ->> 'content' AS content
 FROM hfendpoints.chat_completion('fake-org/llama',
     '[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Hello"}]',
@@ -113,7 +113,7 @@ SELECT hfendpoints.chat('fake-org/llama', 'Hi', system => 'Answer in French.',
     extra => '{"top_logprobs": 2}')::jsonb ? 'text' AS json_reply;
 \! test/fake/hfctl last-body --path /endpoints/fake-org/llama
 
--- The chat URL rule of spec §6.3, with direct URLs: /v1/chat/completions is
+-- The chat URL rule of doc/protocol.md §6.3, with direct URLs: /v1/chat/completions is
 -- appended to a bare URL, /chat/completions to one ending in /v1, nothing to
 -- one that already ends in /chat/completions; a query string is kept.
 \set llama_url :fake_url/endpoints/fake-org/llama

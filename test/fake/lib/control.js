@@ -1,7 +1,8 @@
 'use strict';
-// Control plane: Hub whoami (spec §1 H1), management API /v2 (spec §2 R1-R13)
-// and the catalog (C1/C2).  Every error body is {"error": "..."} (spec §2,
-// [OAS23] ApiResponseError).
+// Control plane: Hub whoami (doc/protocol.md §1.3, H1), management API /v2
+// (§2, R1-R13) and the catalog (C1/C2, §2.6).  Every error body is
+// {"error": "..."} (§5.1, [OAS23] ApiResponseError; source tags as in
+// doc/protocol.md §0).
 
 const { json, text, apiError, isPlainObject, hexId } = require('./util');
 const { T, deserialize, DeserError } = require('./json');
@@ -28,7 +29,7 @@ function bearer(headers) {
 }
 
 // ------------------------------------------------------------- schemas
-// `model.task: null` is rejected with "expected value" (spec §2 R2, §4).
+// `model.task: null` is rejected with "expected value" (doc/protocol.md §2.1, §4).
 const taskType = {
   name: 'a string',
   optional: true,
@@ -78,7 +79,7 @@ const CreateBody = T.struct('Endpoint', {
   tags: T.opt(T.vec(T.string)),
 });
 
-// Update: every field optional and nullable, null = unchanged (spec §4, [OAS23] EndpointUpdate).
+// Update: every field optional and nullable, null = unchanged (doc/protocol.md §4, [OAS23] EndpointUpdate).
 const UpdateBody = T.struct('EndpointUpdate', {
   compute: T.opt(T.struct('EndpointComputeUpdate', {
     accelerator: T.opt(accelEnum),
@@ -113,12 +114,12 @@ const UpdateBody = T.struct('EndpointUpdate', {
 function parseBody(textBody, schema) {
   const r = deserialize(textBody, schema);
   if (r.ok) return { value: r.value, present: r.node };
-  // Data errors are reported without position (spec §4 "model.task: expected value").
+  // Data errors are reported without position (doc/protocol.md §4 "model.task: expected value").
   const msg = r.syntax ? r.message : r.message.replace(/ at line \d+ column \d+$/, '');
   return { error: apiError(400, PARSE + msg) };
 }
 
-// Image variants (spec §2 R2 custom_image).  Unknown fields inside a variant
+// Image variants (doc/protocol.md §2.1, custom image).  Unknown fields inside a variant
 // are dropped silently, `url` is required except for huggingface*.
 const IMAGE_KEYS = ['huggingface', 'huggingfaceNeuron', 'tgi', 'tgiNeuron', 'tei', 'llamacpp', 'custom', 'vLLM', 'sGLang', 'hfServe'];
 const IMAGE_FIELDS = new Set([
@@ -303,7 +304,7 @@ function whoami(state, ctx) {
   if (c.whoami_limit > 0) {
     state.whoamiCount++;
     if (state.whoamiCount > c.whoami_limit) {
-      // Hub rate limit (spec §7.11).
+      // Hub rate limit (doc/protocol.md §7.11).
       return apiError(429, `You have been rate-limited; you can retry this action in ${c.whoami_retry_after} seconds.`, {
         'retry-after': String(c.whoami_retry_after),
         ratelimit: `"api";r=0;t=${c.whoami_retry_after}`,
@@ -316,7 +317,7 @@ function whoami(state, ctx) {
   return json(200, whoamiBody(state, p));
 }
 
-// whoami-v2 shape, spec §1 ([HFJS] api-who-am-i.ts).
+// whoami-v2 shape, doc/protocol.md §1.3 ([HFJS] api-who-am-i.ts).
 function whoamiBody(state, p) {
   const avatar = (n) => `https://cdn-avatars.huggingface.co/v1/production/uploads/${hexId('avatar:' + n)}/avatar.png`;
   const auth = { type: 'access_token', accessToken: { displayName: 'hfendpoints-fake', role: 'write', createdAt: '2025-01-01T00:00:00.000Z' } };

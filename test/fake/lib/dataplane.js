@@ -2,7 +2,7 @@
 // Data plane: requests to an endpoint's status.url, which on the fake is
 // http://127.0.0.1:PORT/endpoints/<namespace>/<name> (the path prefix stands
 // for the real per-endpoint host).  This module does what the proxy in front
-// of a real endpoint does -- auth (spec §7.17), endpoint state (spec §6.7:
+// of a real endpoint does -- auth (doc/protocol.md §7.17), endpoint state (§6.7:
 // 503 while starting, X-Scale-Up-Timeout, 400 when paused, 502 when failed),
 // concurrency slots and latency knobs -- then hands the request to the
 // engine chosen by image/task: tgi.js, tei.js or tasks.js.
@@ -89,7 +89,7 @@ class DataPlane {
     ctx.cfg = state.config;
     ep.dataRequests++;
 
-    // Auth (spec §7.17): public = none; authenticated = any valid token;
+    // Auth (doc/protocol.md §7.17): public = none; authenticated = any valid token;
     // protected/private = a token of the namespace owner or an org member.
     if (ep.type !== 'public') {
       const tok = bearer(ctx.headers);
@@ -101,7 +101,7 @@ class DataPlane {
       }
     }
 
-    // Endpoint state (spec §6.7).
+    // Endpoint state (doc/protocol.md §6.7).
     if (ep.state === 'scaledToZero') {
       state.wake(ep, ctx.now);
     }
@@ -134,13 +134,13 @@ class DataPlane {
   serve(ctx, ep, key) {
     ep.lastActivity = Date.now();
 
-    // Health route: 200 empty body (spec §6.5), knob health_status.
+    // Health route: 200 empty body (doc/protocol.md §6.5), knob health_status.
     if (ctx.method === 'GET' && (ctx.route === '/' || ctx.route === '/health' || ctx.route === '/ping' || ctx.route === healthRoute(ep))) {
       const st = ctx.knob('health_status');
       return st === 200 ? empty(200) : json(st, { error: 'unhealthy', error_type: 'healthcheck' });
     }
 
-    // Payload limit (spec §7.21): axum DefaultBodyLimit rejection.
+    // Payload limit (doc/protocol.md §7.21): axum DefaultBodyLimit rejection.
     if (ctx.bodyBytes > ctx.knob('payload_limit')) return text(413, 'Failed to buffer the request body: length limit exceeded');
 
     const max = ctx.knob('max_concurrency');

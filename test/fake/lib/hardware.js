@@ -1,6 +1,6 @@
 'use strict';
 // Hardware matrix served by R9 `GET /v2/provider/{namespace}` and R13
-// `GET /v2/provider` (spec §2 R9, shape of [HH-T] MOCK_PROVIDERS).  Create and
+// `GET /v2/provider` (doc/protocol.md §2.5, shape of [HH-T] MOCK_PROVIDERS).  Create and
 // update validate their compute against it (config `validate_compute`).
 
 function compute(vendor, region, accelerator, type, size, arch, numAcc, numCpus, memoryGb, gpuMemoryGb, price, status) {
@@ -18,7 +18,7 @@ function compute(vendor, region, accelerator, type, size, arch, numAcc, numCpus,
     pricePerHour: price,
     quota: { maxAccelerators: accelerator === 'cpu' ? 64 : 16, usedAccelerators: 0 },
   };
-  if (numCpus === undefined) delete c.numCpus;   // numCpus may be absent (spec R9)
+  if (numCpus === undefined) delete c.numCpus;   // numCpus may be absent (doc/protocol.md §2.5)
   return c;
 }
 

@@ -4,11 +4,11 @@
 // TGI and TEI are axum services that deserialise bodies with serde_json +
 // serde_path_to_error, so a bad body gets a message such as
 //   parameters.temperature: invalid type: string "x", expected f32 at line 1 column 42
-// (spec §6.6, axum rejection shape).  To reproduce the path and the line/column
+// (doc/protocol.md §6.6, axum rejection shape).  To reproduce the path and the line/column
 // we parse with a small position-tracking parser instead of JSON.parse, and
 // deserialise the resulting node tree against a schema that mirrors the Rust
 // structs.  The same parser keeps number literals verbatim, so u64 seeds
-// (spec §7 pitfall 3) and canonical request dumps never lose precision.
+// (doc/protocol.md §7.3) and canonical request dumps never lose precision.
 
 // Errors are thrown for every bad body (and by T.untagged while it tries its
 // variants), so they skip the stack trace: nobody prints it.
@@ -357,7 +357,7 @@ function intType(name, min, max, asString) {
 T.u32 = intType('u32', 0n, 4294967295n);
 T.i32 = intType('i32', -2147483648n, 2147483647n);
 T.usize = intType('usize', 0n, 18446744073709551615n);
-// u64 kept as its decimal text: seeds exceed double precision (spec §7.3).
+// u64 kept as its decimal text: seeds exceed double precision (doc/protocol.md §7.3).
 T.u64 = intType('u64', 0n, 18446744073709551615n, true);
 T.opt = (t) => ({ name: t.name, optional: true, de(node, path) { return node.k === 'null' ? null : t.de(node, path); } });
 T.vec = (t) => ({

@@ -1,6 +1,6 @@
 'use strict';
 // In-memory state of the fake: users and tokens, global config, per-endpoint
-// knobs, the endpoint store with its state machine (spec §3.4), request
+// knobs, the endpoint store with its state machine (doc/protocol.md §3.4), request
 // recording and statistics.  Everything here is reset by `hfctl reset`.
 //
 // The state machine is lazy and deterministic: an operation stores a
@@ -20,7 +20,7 @@ const DEFAULT_CONFIG = Object.freeze({
   jitter_ms: 0,             // + uniform random [0, jitter_ms)
   max_concurrency: 0,       // data-plane slots per endpoint, 0 = unlimited
   max_queue: 0,             // requests waiting for a slot before 429, 0 = unlimited
-  payload_limit: 2000000,   // TGI/TEI --payload-limit (spec §7.21) -> 413
+  payload_limit: 2000000,   // TGI/TEI --payload-limit (doc/protocol.md §7.21) -> 413
   max_batch_size: 32,       // TEI max_client_batch_size -> 413 validation
   dimensions: 8,            // embedding size
   max_new_tokens_default: 20,
@@ -33,7 +33,7 @@ const DEFAULT_CONFIG = Object.freeze({
   whoami_limit: 0,          // >0: after this many whoami calls, 429 + Retry-After
   whoami_retry_after: 1,    // seconds, for whoami_limit
   minute_ms: 60000,         // length of a "minute" for scaleToZeroTimeout
-  timestamp_digits: 3,      // fractional digits of createdAt/updatedAt: 0, 3, 6 or 9 (spec §7.1)
+  timestamp_digits: 3,      // fractional digits of createdAt/updatedAt: 0, 3, 6 or 9 (doc/protocol.md §7.1)
   record_requests: true,
   record_limit: 10000,      // ring buffer size
   record_body_limit: 1048576,
@@ -49,7 +49,7 @@ const ENDPOINT_KNOBS = new Set([
 
 const STATES = ['pending', 'initializing', 'updating', 'updateFailed', 'running', 'paused', 'failed', 'scaledToZero'];
 
-// status.message per state (spec §3.2/§3.4; texts not in the spec are guesses).
+// status.message per state (doc/protocol.md §3.2/§3.4; texts it does not source are guesses).
 const MESSAGES = {
   pending: 'Endpoint waiting to be scheduled',
   initializing: 'Endpoint is initializing',
@@ -181,7 +181,7 @@ class State {
     }
   }
 
-  // create / resume: pending -> initializing -> running|failed (spec §3.4).
+  // create / resume: pending -> initializing -> running|failed (doc/protocol.md §3.4).
   deploy(ep, now) {
     const k = this.key(ep);
     const t1 = now + this.knob(k, 'pending_ms');
@@ -229,7 +229,7 @@ class State {
   }
 
   // ------------------------------------------------------ serialization
-  // Full endpoint object, spec §3.2 (key order follows the real examples).
+  // Full endpoint object, doc/protocol.md §3.2 (key order follows the real examples).
   serialize(ep) {
     const sc = ep.compute.scaling;
     const scaling = { minReplica: sc.minReplica, maxReplica: sc.maxReplica };
@@ -247,7 +247,7 @@ class State {
       framework: m.framework,
       image: redactImage(m.image),
       env: m.env || {},
-      secrets: m.secrets || {},   // echoed as the real service does (spec §3.2, §7.19)
+      secrets: m.secrets || {},   // echoed as the real service does (doc/protocol.md §3.2, §7.19)
     };
     if (m.command !== undefined) model.command = m.command;
     if (m.args !== undefined) model.args = m.args;
@@ -283,7 +283,7 @@ class State {
       message: ep.message,
     };
     // status.url: absent until deployed, while (re)deploying and when paused;
-    // kept for scaledToZero, its wake-up and updating (spec §3.4).
+    // kept for scaledToZero, its wake-up and updating (doc/protocol.md §3.4).
     if (ep.deployed) status.url = this.endpointUrl(ep);
     status.readyReplica = ready;
     status.targetReplica = tgt;
@@ -302,7 +302,7 @@ function healthRoute(ep) {
   return typeof body.healthRoute === 'string' && body.healthRoute ? body.healthRoute : '/health';
 }
 
-// Registry credentials come back redacted (spec §3.2, commit 7105c3d89).
+// Registry credentials come back redacted (doc/protocol.md §7.19, huggingface_hub commit 7105c3d89).
 function redactImage(image) {
   const { key, body } = imageVariant(image);
   if (body && body.credentials) return { [key]: { ...body, credentials: { username: '', password: null } } };

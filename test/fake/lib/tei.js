@@ -1,5 +1,5 @@
 'use strict';
-// TEI (text-embeddings-inference) data plane, spec §6.4.
+// TEI (text-embeddings-inference) data plane, doc/protocol.md §6.4.
 //   POST / and /embed   {"inputs": str|[str], normalize, truncate, truncation_direction,
 //                        prompt_name, dimensions} -> [[f32, ...], ...] (one row per input)
 //   POST /v1/embeddings OpenAI-compatible

@@ -84,7 +84,7 @@ function generate({ prompt, keyParams, maxTokens, stop, cfg, leadingSpace }) {
   return { text: t, tokens, finish };
 }
 
-// Deterministic token id / logprob for a token text (details objects, spec §6.1).
+// Deterministic token id / logprob for a token text (details objects, doc/protocol.md §6.1).
 // Memoised: generated tokens come from a 64-word vocabulary.  Callers never
 // modify the returned object.
 const tokenCache = new Map();

@@ -1,11 +1,12 @@
 'use strict';
-// TGI (text-generation-inference) data plane, spec §6.1-§6.3, §6.5, §6.6.
+// TGI (text-generation-inference) data plane, doc/protocol.md §6.1-§6.3, §6.5,
+// §6.6 ([TGI] and the other source tags: doc/protocol.md §0).
 // Routes, relative to the endpoint URL:
 //   GET  /  /health  /ping  {healthRoute}   health (200, empty body)
 //   POST /                 compat generate -> [{generated_text, details?}]  (array!)
 //   POST /generate         -> {generated_text, details?}                    (bare object)
 //   POST /generate_stream  SSE, no [DONE]
-//   POST /v1/chat/completions, /chat/completions   OpenAI chat (§6.3)
+//   POST /v1/chat/completions, /chat/completions   OpenAI chat (doc/protocol.md §6.3)
 //   POST /v1/completions   OpenAI completions
 //   GET  /info  /v1/models  /metrics
 
@@ -41,7 +42,7 @@ const Params = T.struct('GenerateParameters', {
   grammar: T.opt(Grammar),
   adapter_id: T.opt(T.string),
 });
-// Missing `parameters` -> default_parameters(): do_sample true (spec §6.1, §7.20).
+// Missing `parameters` -> default_parameters(): do_sample true (doc/protocol.md §6.1, §7.20).
 const defaultParams = () => ({ ...Params.de({ k: 'object', fields: [], e: 0 }, ''), do_sample: true });
 const CompatRequest = T.struct('CompatGenerateRequest', { inputs: T.string, parameters: T.dflt(Params, defaultParams), stream: T.dflt(T.bool, false) });
 const GenerateRequest = T.struct('GenerateRequest', { inputs: T.string, parameters: T.dflt(Params, defaultParams) });
@@ -88,13 +89,13 @@ const CompletionRequest = T.struct('CompletionRequest', {
   repetition_penalty: T.opt(T.f32),
 });
 
-// TGI error JSON (spec §6.6).
+// TGI error JSON (doc/protocol.md §6.6).
 function tgiError(status, error, type) {
   return json(status, { error, error_type: type });
 }
 const validation = (msg) => tgiError(422, `Input validation error: ${msg}`, 'validation');
 
-// axum Json extractor rejections (spec §6.6): text/plain bodies.
+// axum Json extractor rejections (doc/protocol.md §6.6): text/plain bodies.
 const JSON_CT = /^application\/(.+\+)?json\b/;
 let lastCt = null;
 let lastCtOk = false;
@@ -166,7 +167,7 @@ function runGenerate(state, ep, inputs, p, cfg) {
   return { gen };
 }
 
-// JSON with the u64 seed spliced in verbatim (spec §7.3).
+// JSON with the u64 seed spliced in verbatim (doc/protocol.md §7.3).
 function withSeed(obj, seed) {
   const s = JSON.stringify(obj);
   return seed == null ? s : s.replace('"__SEED__"', seed);
@@ -230,7 +231,7 @@ function generateResponse(state, ep, ctx, compat) {
   const full = (p.return_full_text ? inputs : '') + gen.text;
   const headers = genHeaders(gen, inputs, ctx);
   if (stream) {
-    // spec §6.2: one event per token, last one carries generated_text (+ details); no [DONE].
+    // doc/protocol.md §6.2: one event per token, last one carries generated_text (+ details); no [DONE].
     const events = gen.tokens.map((t, i) => {
       const last = i === gen.tokens.length - 1;
       const ev = { index: i + 1, token: tokenJson(t), generated_text: last ? full : null, details: null };
@@ -311,7 +312,7 @@ function chatResponse(state, ep, ctx) {
     events.push('[DONE]');
     return { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body: events.map((e) => `data: ${e}\n\n`).join('') };
   }
-  // spec §6.3 real non-stream response shape.
+  // doc/protocol.md §6.3: the real non-stream response shape.
   return json(200, {
     object: 'chat.completion', ...base,
     choices: [{ index: 0, message, logprobs, finish_reason: finish }],
@@ -345,7 +346,7 @@ function completionsResponse(state, ep, ctx) {
   });
 }
 
-// TGI Info (spec §6.5).
+// TGI Info (doc/protocol.md §6.5).
 function info(state, ep, ctx) {
   const cfg = ctx.cfg;
   return json(200, {

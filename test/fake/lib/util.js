@@ -22,7 +22,7 @@ function empty(status, headers) {
   return { status, headers: headers ? { ...headers } : {}, body: '' };
 }
 
-// Management API error body, spec §2 / §5.1: {"error": "..."}.
+// Management API error body, doc/protocol.md §2 / §5.1: {"error": "..."}.
 function apiError(status, message, headers) {
   return json(status, { error: message }, headers);
 }
@@ -43,8 +43,8 @@ function sleep(ms) {
 }
 
 // RFC 3339, by default with 3 fractional digits, e.g. 2025-03-07T15:30:13.949Z.
-// The real API also sends 0 or 9 digits (spec §7.1); extra digits are a fixed
-// non-zero filler so that a client truncating them is noticed.
+// The real API also sends 0 or 9 digits (doc/protocol.md §7.1); extra digits
+// are a fixed non-zero filler so that a client truncating them is noticed.
 function isoTime(ms, digits) {
   const iso = new Date(ms).toISOString();
   if (digits === undefined || digits === 3) return iso;
