@@ -1,7 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * compat.h
- *		Shims that keep hfendpoints building on PostgreSQL 13 to 17.
+ *		Shims that keep hfendpoints building on PostgreSQL 15 to 19, the
+ *		majors it is tested on (scripts/test-matrix).  Each shim names the
+ *		release that changed the API; there is no branch for a release
+ *		nobody tested.
  *
  *-------------------------------------------------------------------------
  */
@@ -9,6 +12,36 @@
 #define HFENDPOINTS_COMPAT_H
 
 #include "postgres.h"
+
+#include "utils/acl.h"
+
+/*
+ * PostgreSQL 18 replaced pg_attribute_noreturn(), written after a
+ * declaration, with pg_noreturn, written before it.  Before 18, define
+ * pg_noreturn as 18 does.
+ */
+#if PG_VERSION_NUM < 180000
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define pg_noreturn _Noreturn
+#elif defined(__GNUC__)
+#define pg_noreturn __attribute__((noreturn))
+#else
+#define pg_noreturn
+#endif
+#endif
+
+/*
+ * USAGE on a foreign server.  PostgreSQL 16 folded the per-object-type
+ * pg_*_aclcheck() functions into object_aclcheck().
+ */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_foreign_server.h"
+#define hfe_foreign_server_aclcheck(serverid, roleid, mode) \
+	object_aclcheck(ForeignServerRelationId, (serverid), (roleid), (mode))
+#else
+#define hfe_foreign_server_aclcheck(serverid, roleid, mode) \
+	pg_foreign_server_aclcheck((serverid), (roleid), (mode))
+#endif
 
 /*
  * Wait event reported while an HTTP request is in flight.  PostgreSQL 17
@@ -46,6 +79,19 @@ hfe_wait_event_http(void)
 #else
 #include "storage/backendid.h"
 #define HFE_MY_BACKEND_INDEX() ((int) MyBackendId - 1)
+#endif
+
+/*
+ * A hash table in shared memory of nelems entries.  PostgreSQL 19 merged
+ * ShmemInitHash()'s initial and maximum sizes into one.
+ */
+#include "storage/shmem.h"
+#if PG_VERSION_NUM >= 190000
+#define hfe_shmem_init_hash(name, nelems, info, flags) \
+	ShmemInitHash((name), (nelems), (info), (flags))
+#else
+#define hfe_shmem_init_hash(name, nelems, info, flags) \
+	ShmemInitHash((name), (nelems), (nelems), (info), (flags))
 #endif
 
 #endif							/* HFENDPOINTS_COMPAT_H */

@@ -354,7 +354,7 @@ hfe_server_get(bool need_token)
 						fs->servername),
 				 errhint("Set hfendpoints.server to a server created with FOREIGN DATA WRAPPER hfendpoints.")));
 
-	aclresult = pg_foreign_server_aclcheck(fs->serverid, GetUserId(), ACL_USAGE);
+	aclresult = hfe_foreign_server_aclcheck(fs->serverid, GetUserId(), ACL_USAGE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, fs->servername);
 

@@ -8,6 +8,7 @@
 #ifndef HFENDPOINTS_ERRORS_H
 #define HFENDPOINTS_ERRORS_H
 
+#include "compat.h"
 #include "http.h"
 
 extern int	hfe_http_sqlstate(const HfeHttpRequest *req);
@@ -18,8 +19,8 @@ extern char *hfe_http_error_line(const HfeHttpRequest *req);
 extern char *hfe_sanitize_text(const char *text, size_t len, size_t maxlen);
 extern char *hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
 									  const char *secret);
-extern void hfe_raise_http_error(const HfeHttpRequest *req, const char *action,
-								 const char *hint) pg_attribute_noreturn();
-extern void hfe_raise_bad_response(const char *action, const char *what) pg_attribute_noreturn();
+pg_noreturn extern void hfe_raise_http_error(const HfeHttpRequest *req, const char *action,
+											 const char *hint);
+pg_noreturn extern void hfe_raise_bad_response(const char *action, const char *what);
 
 #endif							/* HFENDPOINTS_ERRORS_H */

@@ -11,8 +11,6 @@
 
 #include "compat.h"
 
-#define HFE_VERSION "0.3.0"
-
 /* guc.c: every hfendpoints.* setting */
 extern char *hfe_server_name;
 extern int	hfe_connect_timeout_ms;
@@ -42,6 +40,6 @@ extern void hfe_json_init(void);
 #define HFE_NUM_LWLOCKS 1
 
 /* The error of a view that needs the shared memory, when it is missing. */
-extern void hfe_raise_not_preloaded(void) pg_attribute_noreturn();
+pg_noreturn extern void hfe_raise_not_preloaded(void);
 
 #endif							/* HFENDPOINTS_H */

@@ -20,6 +20,10 @@
 #include "hfendpoints.h"
 #include "http.h"
 
+/* HFE_VERSION comes from the Makefile: default_version in hfendpoints.control */
+#ifndef HFE_VERSION
+#error "HFE_VERSION is not defined: build with the Makefile"
+#endif
 #define USER_AGENT "hfendpoints/" HFE_VERSION " (PostgreSQL " PG_VERSION ")"
 #define MAX_BACKOFF_MS 30000
 #define MAX_COLD_START_POLL_MS 2000

@@ -137,8 +137,8 @@ extern void hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute rou
 /* The error for a failed request (HTTP status, TGI error_type, transport). */
 extern void hfe_inference_error(const HfeTarget *target, const HfeHttpRequest *req,
 								HfeWireError *err);
-extern void hfe_raise_wire_error(const HfeTarget *target, const char *action,
-								 const HfeWireError *err) pg_attribute_noreturn();
+pg_noreturn extern void hfe_raise_wire_error(const HfeTarget *target, const char *action,
+											 const HfeWireError *err);
 
 /* ---- request bodies (doc/protocol.md §6.1, §6.3, §6.4) ----
  *

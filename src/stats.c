@@ -39,9 +39,11 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "hfendpoints.h"
 #include "json.h"
@@ -108,8 +110,8 @@ hfe_stats_shmem_startup(void)
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(StatsKey);
 	info.entrysize = sizeof(StatsEntry);
-	stats_hash = ShmemInitHash("hfendpoints stats", STATS_MAX_ENTRIES + 1,
-							   STATS_MAX_ENTRIES + 1, &info, HASH_ELEM | HASH_BLOBS);
+	stats_hash = hfe_shmem_init_hash("hfendpoints stats", STATS_MAX_ENTRIES + 1,
+									 &info, HASH_ELEM | HASH_BLOBS);
 	stats_lock = &(GetNamedLWLockTranche(HFE_LWLOCK_TRANCHE)[HFE_LWLOCK_STATS].lock);
 }
 

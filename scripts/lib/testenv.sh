@@ -10,7 +10,8 @@
 #   hfe_pg_regress "$bindir" "$@"  # the schedule, or the named tests
 #
 # Variables it sets: top, pg_config, bindir, pg_regress, work, tree,
-# fake_port, HF_FAKE_URL.  KEEP_TEST_DIR=1 keeps the work directory.
+# fake_port, HF_FAKE_URL, pg_major.  KEEP_TEST_DIR=1 keeps the work
+# directory.  PG_CONFIG=/path/to/pg_config picks the PostgreSQL to test.
 #
 # The postgres user may not be able to read the clone (root's home is mode
 # 700): it never reads the source tree.  What it needs (test/, README.md)
@@ -21,6 +22,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 pg_config=${PG_CONFIG:-pg_config}
 # shellcheck disable=SC2034 # for the scripts that source this file
 bindir=$($pg_config --bindir)
+pg_major=$($pg_config --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 pg_regress="$(dirname "$($pg_config --pgxs)")/../test/regress/pg_regress"
 work=
 tree=
@@ -51,14 +53,51 @@ hfe_test_setup() {
         echo "scripts/$name: run as root (it runs 'make install' and then the tests as the postgres user)" >&2
         exit 1
     fi
-    make -s PG_CONFIG="$pg_config" "$@"
-    make -s PG_CONFIG="$pg_config" "$@" install >/dev/null
+    # -Werror here, where the project builds itself; never in a user's make
+    make -s PG_CONFIG="$pg_config" COPT=-Werror "$@"
+    make -s PG_CONFIG="$pg_config" COPT=-Werror "$@" install >/dev/null
     work=$(mktemp -d "/tmp/hfendpoints-$name.XXXXXX")
     trap hfe_cleanup EXIT
     tree="$work/tree"
     mkdir "$tree"
     cp -R test README.md "$tree/"
+    hfe_without_pg_cron_if_missing
     chown -R postgres: "$work"
+}
+
+# pg_cron is built per major; where it is not installed, the copy of the
+# tests runs without it: no preload, and no cron test in the schedule.
+hfe_without_pg_cron_if_missing() {
+    [ ! -f "$($pg_config --pkglibdir)/pg_cron.so" ] || return 0
+    echo "== pg_cron is not installed for PostgreSQL $pg_major: the cron test is skipped"
+    sed -i "s/^shared_preload_libraries = 'pg_cron,hfendpoints'$/shared_preload_libraries = 'hfendpoints'/" \
+        "$tree/test/regress.conf"
+    sed -i '/^test: cron$/d' "$tree/test/schedule"
+}
+
+# Consistency checks that need no server: every test file is in the
+# schedule once and the schedule names no missing file (one list of
+# tests), and no file refers to documents outside the repository.
+hfe_check_tree() {
+    echo "== test/schedule lists every test once; no reference outside the repository"
+    local listed files status=0
+    listed=$(sed -n 's/^test: *//p' test/schedule | tr ' ' '\n' | sed '/^$/d' | sort)
+    files=$(cd test/sql && ls -- *.sql | sed 's/\.sql$//' | sort)
+    if [ "$listed" != "$files" ]; then
+        echo "test/schedule and test/sql/*.sql disagree:" >&2
+        diff <(echo "$listed") <(echo "$files") >&2 || true
+        status=1
+    fi
+    # Released install and upgrade scripts are never edited: the check
+    # skips them.  Everything else points at doc/, README.md or SECURITY.md.
+    if grep -rInE '\.\./shared|spec/[a-z-]+\.md|spec §|DESIGN(\.md)? §|STYLE\.md' . \
+           --exclude-dir=.git --exclude-dir=build --exclude=testenv.sh \
+           --exclude=hfendpoints--0.1.0.sql --exclude=hfendpoints--0.2.0.sql \
+           --exclude=hfendpoints--0.1.0--0.2.0.sql >&2; then
+        echo "the lines above refer to documents outside the repository: point them at doc/" >&2
+        status=1
+    fi
+    return $status
 }
 
 # hfe_as_postgres DIR COMMAND...: run COMMAND as the postgres user from DIR
@@ -103,7 +142,7 @@ hfe_pg_regress() {
     local regress_bindir=$1
     shift
     local schedule=()
-    [ $# -gt 0 ] || schedule=(--schedule=test/schedule)
+    [ $# -gt 0 ] || schedule=(--schedule="$tree/test/schedule")
     local status=0
     echo "== pg_regress"
     hfe_as_postgres "$tree" env HF_FAKE_URL="$HF_FAKE_URL" PATH="$regress_bindir:$PATH" \

@@ -65,6 +65,9 @@ INSERT INTO mutation (path, value) VALUES
     ('{status,createdAt}', '1700000000'), ('{status,updatedAt}', '"not a timestamp"'),
     ('{status,updatedAt}', '"infinity"'), ('{status,createdAt}', '"2025-03-07T15:30:13"');
 SELECT hfendpoints.whoami() ->> 'name' AS whoami, (hfendpoints.get_endpoint('tgi')).status;
+-- ... and a catalog write: the backend keeps open the WAL segment it
+-- wrote to (PostgreSQL 19 opens it at the session's first write).
+ALTER SERVER huggingface OPTIONS (SET allowed_hosts '127.0.0.1');
 SELECT pg_temp.fds() > 0 AS fds, pg_temp.mem() > 0 AS mem,
        (pg_temp.outcome('SELECT 1')).state;
 SELECT set_config('regress.fds_warm', pg_temp.fds()::text, false) IS NOT NULL AS warm;
