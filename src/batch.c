@@ -21,11 +21,16 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/tuplesort.h"
 #include "utils/tuplestore.h"
 
 #include "hfendpoints.h"
@@ -60,13 +65,104 @@ typedef struct Batch
 	const char *job;			/* its name in hfendpoints.jobs */
 } Batch;
 
-/* The outcome of one input. */
-typedef struct BatchResult
+/*
+ * Where a batch's rows go.  A row is put as soon as its response is parsed,
+ * in whatever order the responses complete, into a sort keyed by ord
+ * (which spills to disk past work_mem); the rows are read out in input
+ * order at the end.  The raw body of a parsed response is freed at once,
+ * so that a batch holds at most its window of raw bodies
+ * (hfendpoints.max_concurrency of them, each at most
+ * hfendpoints.max_response_size), plus FAILED_BODY_KEEP bytes per failed
+ * row, however many rows it has.
+ */
+typedef struct BatchSink
 {
-	bool		is_null;		/* NULL input, or a failure in 'null' mode */
-	Datum		value;
-	char	   *error;			/* NULL when it worked */
-} BatchResult;
+	TupleDesc	desc;
+	bool		enrich_shape;	/* (ord, output, embedding, error) */
+	bool		embedding;		/* ... and output is the embedding */
+	Tuplesortstate *sort;
+	TupleTableSlot *put_slot;	/* virtual: a row being put */
+	TupleTableSlot *get_slot;	/* minimal: a row read back */
+} BatchSink;
+
+/* A failed response keeps this much of its body, for the error's detail. */
+#define FAILED_BODY_KEEP 16384
+
+/* What the engine's done callback needs while a batch runs. */
+typedef struct BatchRun
+{
+	Batch	   *batch;
+	BatchSink  *sink;
+	int		   *input_of_req;	/* the input each request answers */
+	int		   *req_of_slot;	/* the request at each position of the array
+								 * being sent (NULL: the same) */
+	bool	   *parsed;			/* request answered and its row put */
+	HfeWireError **parse_error; /* request answered, but not as promised */
+	MemoryContext row_cxt;		/* one response's parsing, reset after it */
+	MemoryContext run_cxt;		/* what outlives a response: its error */
+} BatchRun;
+
+static void
+sink_begin(BatchSink *sink, TupleDesc desc, bool enrich_shape, bool embedding)
+{
+	AttrNumber	ord_column = 1;
+	Oid			ord_less = Int4LessOperator;
+	Oid			collation = InvalidOid;
+	bool		nulls_first = false;
+
+	sink->desc = desc;
+	sink->enrich_shape = enrich_shape;
+	sink->embedding = embedding;
+	sink->sort = tuplesort_begin_heap(desc, 1, &ord_column, &ord_less, &collation,
+									  &nulls_first, work_mem, NULL, TUPLESORT_NONE);
+	sink->put_slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	sink->get_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+}
+
+/* One row: (ord, output, error) or, for enrich, (ord, output, embedding, error). */
+static void
+sink_put(BatchSink *sink, int input, Datum value, bool is_null, const char *error)
+{
+	TupleTableSlot *slot = sink->put_slot;
+	Datum	   *values = slot->tts_values;
+	bool	   *nulls = slot->tts_isnull;
+	int			col = 0;
+
+	ExecClearTuple(slot);
+	values[col] = Int32GetDatum(input + 1);
+	nulls[col++] = false;
+	if (sink->enrich_shape)
+	{
+		/* output text, embedding real[]: only one of them is filled */
+		values[col] = sink->embedding ? (Datum) 0 : value;
+		nulls[col++] = sink->embedding || is_null;
+		values[col] = sink->embedding ? value : (Datum) 0;
+		nulls[col++] = !sink->embedding || is_null;
+	}
+	else
+	{
+		values[col] = value;
+		nulls[col++] = is_null;
+	}
+	values[col] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	nulls[col] = (error == NULL);
+	ExecStoreVirtualTuple(slot);
+	tuplesort_puttupleslot(sink->sort, slot);
+}
+
+/* Hand the rows, in input order, to the SRF's result. */
+static void
+sink_end(BatchSink *sink, FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	tuplesort_performsort(sink->sort);
+	while (tuplesort_gettupleslot(sink->sort, true, false, sink->get_slot, NULL))
+		tuplestore_puttupleslot(rsinfo->setResult, sink->get_slot);
+	tuplesort_end(sink->sort);
+	ExecDropSingleTupleTableSlot(sink->put_slot);
+	ExecDropSingleTupleTableSlot(sink->get_slot);
+}
 
 static bool
 parse_response(BatchOutput output, const HfeHttpRequest *req, Datum *value,
@@ -100,26 +196,81 @@ parse_response(BatchOutput output, const HfeHttpRequest *req, Datum *value,
 	return ok;
 }
 
+static char *
+copy_or_null(const char *s)
+{
+	return s ? pstrdup(s) : NULL;
+}
+
 /*
- * Send the batch and fill results[0..n-1]; see run_batch.  own_job: this
- * call began the job it reports its rows in.
+ * The engine's done callback: parse a successful response into its row
+ * and free the body; of a failed one keep only the start, for its error,
+ * which is decided once every request is done (a stale URL may yet be
+ * retried).
  */
 static void
-send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *results,
+request_done(HfeHttpRequest *req, void *arg)
+{
+	BatchRun   *run = (BatchRun *) arg;
+	int			r = run->req_of_slot ? run->req_of_slot[req->engine_index] : req->engine_index;
+	MemoryContext old;
+	HfeWireError err;
+	Datum		value = (Datum) 0;
+	bool		is_null;
+
+	if (!hfe_http_ok(req))
+	{
+		hfe_http_release_response(req, FAILED_BODY_KEEP);
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	old = MemoryContextSwitchTo(run->row_cxt);
+	if (parse_response(run->batch->output, req, &value, &is_null, &err))
+	{
+		sink_put(run->sink, run->input_of_req[r], value, is_null, NULL);
+		run->parsed[r] = true;
+	}
+	else
+	{
+		HfeWireError *kept;
+
+		MemoryContextSwitchTo(run->run_cxt);
+		kept = palloc(sizeof(HfeWireError));
+		kept->sqlstate = err.sqlstate;
+		kept->message = copy_or_null(err.message);
+		kept->detail = copy_or_null(err.detail);
+		kept->hint = copy_or_null(err.hint);
+		run->parse_error[r] = kept;
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(run->row_cxt);
+	hfe_http_release_response(req, 0);
+}
+
+/*
+ * Send the batch, putting one row per input into sink; see run_batch.
+ * own_job: this call began the job it reports its rows in.
+ */
+static void
+send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sink,
 		   bool own_job)
 {
 	HfeTarget  *target;
 	HfeHttpRequest **reqs;
-	int		   *req_of_input;
+	BatchRun	run;
 	int			nreqs = 0;
 	int			nfailed = 0;
 
-	req_of_input = palloc(sizeof(int) * batch->n);
+	memset(&run, 0, sizeof(run));
+	run.batch = batch;
+	run.sink = sink;
+	run.input_of_req = palloc(sizeof(int) * Max(batch->n, 1));
 	for (int i = 0; i < batch->n; i++)
 	{
-		results[i].is_null = true;
-		results[i].error = NULL;
-		req_of_input[i] = batch->bodies[i] ? nreqs++ : -1;
+		if (batch->bodies[i] != NULL)
+			run.input_of_req[nreqs++] = i;
+		else
+			sink_put(sink, i, (Datum) 0, true, NULL);	/* NULL input, NULL row */
 	}
 	if (nreqs == 0)
 		return;					/* only NULL inputs: no request at all */
@@ -130,16 +281,18 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *r
 	if (own_job)
 		hfe_job_set_rows(nreqs, 0, 0);
 	reqs = palloc(sizeof(HfeHttpRequest *) * nreqs);
-	for (int i = 0; i < batch->n; i++)
-		if (req_of_input[i] >= 0)
-		{
-			HfeHttpRequest *req = hfe_target_request(target, batch->route, batch->path,
-													 batch->bodies[i]);
-
-			req->job_row = true;
-			reqs[req_of_input[i]] = req;
-		}
-	hfe_http_perform_many(reqs, nreqs, hfe_max_concurrency);
+	for (int r = 0; r < nreqs; r++)
+	{
+		reqs[r] = hfe_target_request(target, batch->route, batch->path,
+									 batch->bodies[run.input_of_req[r]]);
+		reqs[r]->job_row = true;
+	}
+	run.parsed = palloc0(sizeof(bool) * nreqs);
+	run.parse_error = palloc0(sizeof(HfeWireError *) * nreqs);
+	run.run_cxt = CurrentMemoryContext;
+	run.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hfendpoints batch row",
+										ALLOCSET_DEFAULT_SIZES);
+	hfe_http_perform_each(reqs, nreqs, hfe_max_concurrency, request_done, &run);
 
 	/* a cached URL gone stale: resolve once more and resend what failed */
 	for (int r = 0; r < nreqs; r++)
@@ -151,45 +304,40 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *r
 				HfeHttpRequest **again = palloc(sizeof(HfeHttpRequest *) * nreqs);
 				int			nagain = 0;
 
+				run.req_of_slot = palloc(sizeof(int) * nreqs);
 				for (int k = 0; k < nreqs; k++)
 				{
-					if (hfe_http_ok(reqs[k]))
-						continue;
+					if (run.parsed[k] || run.parse_error[k] != NULL)
+						continue;	/* answered: its row is settled */
 					hfe_target_retarget(target, reqs[k], batch->route, batch->path);
+					run.req_of_slot[nagain] = k;
 					again[nagain++] = reqs[k];
 				}
-				hfe_http_perform_many(again, nagain, hfe_max_concurrency);
+				hfe_http_perform_each(again, nagain, hfe_max_concurrency, request_done, &run);
 			}
 			break;
 		}
 	}
+	MemoryContextDelete(run.row_cxt);
 
-	for (int i = 0; i < batch->n; i++)
+	/* the failures, in input order: the first raises, or each gets its row */
+	for (int r = 0; r < nreqs; r++)
 	{
-		HfeHttpRequest *req;
 		HfeWireError err;
-		bool		ok;
 
-		if (req_of_input[i] < 0)
+		if (run.parsed[r])
 			continue;
-		req = reqs[req_of_input[i]];
-		memset(&err, 0, sizeof(err));
-		if (hfe_http_ok(req))
-			ok = parse_response(batch->output, req, &results[i].value,
-								&results[i].is_null, &err);
+		if (run.parse_error[r] != NULL)
+			err = *run.parse_error[r];
 		else
 		{
-			hfe_inference_error(target, req, &err);
-			ok = false;
+			memset(&err, 0, sizeof(err));
+			hfe_inference_error(target, reqs[r], &err);
 		}
-		if (!ok)
-		{
-			if (raise_errors)
-				hfe_raise_wire_error(target, batch->action, &err);
-			results[i].is_null = true;
-			results[i].error = err.message;
-			nfailed++;
-		}
+		if (raise_errors)
+			hfe_raise_wire_error(target, batch->action, &err);
+		sink_put(sink, run.input_of_req[r], (Datum) 0, true, err.message);
+		nfailed++;
 	}
 	/* the engine counted responses as they came; these are the final figures */
 	if (own_job)
@@ -197,19 +345,19 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *r
 }
 
 /*
- * Send the batch and fill results[0..n-1].  With raise_errors, the first
+ * Send the batch and put its rows into sink.  With raise_errors, the first
  * failed input (in input order) raises its error; otherwise failures come
  * back as NULL values with an error message.  The call shows in
  * hfendpoints.jobs until it returns or fails.
  */
 static void
-run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchResult *results)
+run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sink)
 {
 	bool		own_job = hfe_job_begin(batch->job, endpoint, NULL);
 
 	PG_TRY();
 	{
-		send_batch(endpoint, batch, raise_errors, results, own_job);
+		send_batch(endpoint, batch, raise_errors, sink, own_job);
 	}
 	PG_FINALLY();
 	{
@@ -283,45 +431,6 @@ text_array_elements(FunctionCallInfo fcinfo, int argno, int *n)
 	return strings;
 }
 
-/*
- * Emit one row per input: (ord, output, error) or, for enrich,
- * (ord, output, embedding, error).
- */
-static void
-emit_rows(FunctionCallInfo fcinfo, int n, const BatchResult *results, bool enrich_shape,
-		  bool embedding)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-	for (int i = 0; i < n; i++)
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-		int			col = 0;
-
-		values[col++] = Int32GetDatum(i + 1);
-		if (enrich_shape)
-		{
-			/* output text, embedding real[]: only one of them is filled */
-			values[col] = embedding ? (Datum) 0 : results[i].value;
-			nulls[col++] = embedding || results[i].is_null;
-			values[col] = embedding ? results[i].value : (Datum) 0;
-			nulls[col++] = !embedding || results[i].is_null;
-		}
-		else
-		{
-			values[col] = results[i].value;
-			nulls[col++] = results[i].is_null;
-		}
-		if (results[i].error)
-			values[col] = CStringGetTextDatum(results[i].error);
-		else
-			nulls[col] = true;
-		col++;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-}
-
 static char *
 endpoint_arg(FunctionCallInfo fcinfo)
 {
@@ -345,7 +454,7 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 	char	   *endpoint;
 	char	  **inputs;
 	Batch		batch;
-	BatchResult *results;
+	BatchSink	sink;
 	cJSON	   *options = NULL;
 	char	   *system = NULL;
 
@@ -395,9 +504,9 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 		build_text_bodies(&batch, inputs, options, system);
 	}
 
-	results = palloc(sizeof(BatchResult) * Max(batch.n, 1));
-	run_batch(endpoint, &batch, raise_errors, results);
-	emit_rows(fcinfo, batch.n, results, false, false);
+	sink_begin(&sink, ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc, false, false);
+	run_batch(endpoint, &batch, raise_errors, &sink);
+	sink_end(&sink, fcinfo);
 	return (Datum) 0;
 }
 
@@ -443,7 +552,7 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 	cJSON	   *options;
 	cJSON	   *messages_system = NULL;
 	Batch		batch;
-	BatchResult *results;
+	BatchSink	sink;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -499,9 +608,10 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 	build_text_bodies(&batch, inputs, options,
 					  messages_system ? messages_system->valuestring : NULL);
 
-	results = palloc(sizeof(BatchResult) * Max(batch.n, 1));
-	run_batch(endpoint, &batch, false, results);
-	emit_rows(fcinfo, batch.n, results, true, batch.output == OUTPUT_EMBEDDING);
+	sink_begin(&sink, ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc, true,
+			   batch.output == OUTPUT_EMBEDDING);
+	run_batch(endpoint, &batch, false, &sink);
+	sink_end(&sink, fcinfo);
 	return (Datum) 0;
 }
 

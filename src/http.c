@@ -76,6 +76,27 @@ hfe_http_reset_response(HfeHttpRequest *req)
 	req->generated_tokens = -1;
 }
 
+/*
+ * Free the body of a finished request, keeping at most its first keep
+ * bytes (0: none; the body becomes "").  The status and the rest of "what
+ * came back" stay.
+ */
+void
+hfe_http_release_response(HfeHttpRequest *req, size_t keep)
+{
+	char	   *kept;
+
+	if (req->response == NULL || req->response_len <= keep)
+		return;
+	kept = MemoryContextAlloc(req->mcxt, keep + 1);
+	memcpy(kept, req->response, keep);
+	kept[keep] = '\0';
+	pfree(req->response);
+	req->response = kept;
+	req->response_len = keep;
+	req->response_alloc = keep + 1;
+}
+
 /* libcurl write callback: append to the body, within the size cap. */
 static size_t
 write_callback(char *data, size_t size, size_t nmemb, void *userdata)

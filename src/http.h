@@ -66,6 +66,18 @@ extern void hfe_http_set_json_body(HfeHttpRequest *req, const char *json);
 extern void hfe_http_perform(HfeHttpRequest *req);
 extern void hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency);
 
+/*
+ * Called by hfe_http_perform_each() as each request is done, retries over,
+ * while the others are still in flight: it may read the response and then
+ * shrink it with hfe_http_release_response(), so that a batch holds no
+ * more than its window of raw bodies.  It runs outside any libcurl
+ * callback and may raise (what is in flight is then aborted).
+ */
+typedef void (*HfeHttpDoneCallback) (HfeHttpRequest *req, void *arg);
+extern void hfe_http_perform_each(HfeHttpRequest **reqs, int nreqs, int concurrency,
+								  HfeHttpDoneCallback done, void *arg);
+extern void hfe_http_release_response(HfeHttpRequest *req, size_t keep);
+
 static inline bool
 hfe_http_ok(const HfeHttpRequest *req)
 {

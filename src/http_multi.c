@@ -393,7 +393,8 @@ free_wait_set(void)
 
 /* The engine loop proper; perform_many wraps it in cleanup. */
 static void
-run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queue)
+run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queue,
+			  HfeHttpDoneCallback on_done, void *arg)
 {
 	int			nretry = 0;
 	int			next_fresh = 0;
@@ -510,6 +511,8 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 			{
 				req->state = REQ_DONE;
 				done++;
+				if (on_done)
+					on_done(req, arg);
 			}
 			else
 			{
@@ -526,11 +529,13 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 
 /*
  * Send every request in reqs, at most "concurrency" at a time, retrying each
- * as hfe_http_retry_delay_ms() says.  Returns when all are done; raises only
- * on interrupts and internal failures, after aborting what is in flight.
+ * as hfe_http_retry_delay_ms() says, and call done (if not NULL) as each one
+ * is done.  Returns when all are done; raises only on interrupts, internal
+ * failures and what done raises, after aborting what is in flight.
  */
 void
-hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency)
+hfe_http_perform_each(HfeHttpRequest **reqs, int nreqs, int concurrency,
+					  HfeHttpDoneCallback done, void *arg)
 {
 	int		   *retry_queue;
 	int			slots_used = Max(1, Min(concurrency, HFE_MAX_CONCURRENCY));
@@ -550,7 +555,7 @@ hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency)
 
 	PG_TRY();
 	{
-		run_transfers(reqs, nreqs, slots_used, retry_queue);
+		run_transfers(reqs, nreqs, slots_used, retry_queue, done, arg);
 	}
 	PG_CATCH();
 	{
@@ -561,6 +566,12 @@ hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency)
 	PG_END_TRY();
 	abort_all_transfers();		/* nothing is left in flight; for symmetry */
 	pfree(retry_queue);
+}
+
+void
+hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency)
+{
+	hfe_http_perform_each(reqs, nreqs, concurrency, NULL, NULL);
 }
 
 void

@@ -85,3 +85,21 @@ SELECT count(*) FROM hfendpoints.text_generation_batch('tgi', ARRAY(SELECT 'slow
 RESET statement_timeout;
 \! test/fake/hfctl endpoint fake-user/tgi '{"latency_ms": 0}'
 SELECT ord, output FROM hfendpoints.text_generation_batch('tgi', ARRAY['echo:still works'], return_full_text => false);
+
+-- Memory stays bounded by the window, not by the number of rows: each
+-- response is parsed as it completes and its body freed at once, and the
+-- rows wait for their turn in a sort that spills to disk.  40 responses
+-- of 4 MB, 4 in flight: the backend's peak memory grows by much less than
+-- the 160 MB they take together.  (A fresh backend: its peak is its own.)
+\c
+SET hfendpoints.max_concurrency = 4;
+SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'),
+                     'VmHWM:\s+(\d+)'))[1]::bigint AS peak_kb_before \gset
+\! test/fake/hfctl fault '{"path": "/endpoints/fake-user/tei", "count": -1, "action": "oversized", "size": 4194304}'
+SELECT count(*) AS rows, count(error) AS failed, min(error) AS error
+  FROM hfendpoints.feature_extraction_batch('tei',
+       ARRAY(SELECT 'big ' || g FROM generate_series(1, 40) g), on_error => 'null');
+SELECT ((regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'),
+                      'VmHWM:\s+(\d+)'))[1]::bigint - :peak_kb_before) / 1024 < 64
+       AS peak_growth_under_64_mb;
+\! test/fake/hfctl faults-clear
