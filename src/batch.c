@@ -260,6 +260,7 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 	BatchRun	run;
 	int			nreqs = 0;
 	int			nfailed = 0;
+	char	   *unavailable = NULL;
 
 	memset(&run, 0, sizeof(run));
 	run.batch = batch;
@@ -294,12 +295,19 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 										ALLOCSET_DEFAULT_SIZES);
 	hfe_http_perform_each(reqs, nreqs, hfe_max_concurrency, request_done, &run);
 
-	/* a cached URL gone stale: resolve once more and resend what failed */
+	/*
+	 * A cached URL gone stale: resolve once more and resend what failed.
+	 * When the endpoint was paused (or failed, or deleted) meanwhile, that
+	 * raises, as it should with on_error => 'raise'; with 'null' the rows
+	 * already answered are kept and the others carry the reason.
+	 */
 	for (int r = 0; r < nreqs; r++)
 	{
 		if (!hfe_http_ok(reqs[r]) && hfe_target_suspect(target, reqs[r]))
 		{
-			if (hfe_target_refresh(target))
+			if (!raise_errors)
+				unavailable = hfe_target_unavailable(target);
+			if (unavailable == NULL && hfe_target_refresh(target))
 			{
 				HfeHttpRequest **again = palloc(sizeof(HfeHttpRequest *) * nreqs);
 				int			nagain = 0;
@@ -329,6 +337,11 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 			continue;
 		if (run.parse_error[r] != NULL)
 			err = *run.parse_error[r];
+		else if (unavailable != NULL && hfe_target_suspect(target, reqs[r]))
+		{
+			memset(&err, 0, sizeof(err));
+			err.message = unavailable;
+		}
 		else
 		{
 			memset(&err, 0, sizeof(err));

@@ -120,6 +120,15 @@ extern bool hfe_target_suspect(const HfeTarget *target, const HfeHttpRequest *re
  */
 extern bool hfe_target_refresh(HfeTarget *target);
 
+/*
+ * Why the target's endpoint cannot serve any more ("... is paused", "...
+ * failed to deploy", "... does not exist"), asked of the control plane
+ * without raising; NULL when it may (hfe_target_refresh() then says
+ * whether to send again).  For a caller that holds answers it must not
+ * lose: a batch in on_error => 'null' mode.  A URL target: NULL.
+ */
+extern char *hfe_target_unavailable(const HfeTarget *target);
+
 /* Point a request made by hfe_target_request at the refreshed target. */
 extern void hfe_target_retarget(const HfeTarget *target, HfeHttpRequest *req,
 								HfeRoute route, const char *path);

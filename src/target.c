@@ -435,6 +435,24 @@ hfe_target_refresh(HfeTarget *target)
 	return target->cold || strcmp(old_url, target->url) != 0;
 }
 
+char *
+hfe_target_unavailable(const HfeTarget *target)
+{
+	HfeEndpoint *ep;
+
+	if (target->name == NULL || target->refreshed)
+		return NULL;
+	ep = hfe_api_get_endpoint(target->server, target->namespace, target->name, true);
+	if (ep == NULL)
+		return psprintf("%s does not exist", target->label);
+	if (state_is(ep, "paused"))
+		return psprintf("%s is paused", target->label);
+	if (state_is(ep, "failed") || (state_is(ep, "updateFailed") && ep->url == NULL))
+		return psprintf("%s failed to %s", target->label,
+						state_is(ep, "failed") ? "deploy" : "update");
+	return NULL;
+}
+
 /* Split url into the part before any query string and the query ("?..."). */
 static void
 split_query(const char *url, char **base, const char **query)

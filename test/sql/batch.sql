@@ -86,6 +86,20 @@ RESET statement_timeout;
 \! test/fake/hfctl endpoint fake-user/tgi '{"latency_ms": 0}'
 SELECT ord, output FROM hfendpoints.text_generation_batch('tgi', ARRAY['echo:still works'], return_full_text => false);
 
+-- An endpoint paused in the middle of a batch: the rows answered before
+-- (here by a fault, the others meeting the paused endpoint) were paid for.
+-- With on_error => 'null' they are kept and the others say why; with
+-- 'raise' the call fails, naming the state.
+\! test/fake/hfctl seed fake-user/pausing '{"task": "text-generation"}'
+SELECT hfendpoints.text_generation('pausing', 'echo:warm', return_full_text => false);
+\! test/fake/hfctl endpoint fake-user/pausing '{"state": "paused"}'
+\! test/fake/hfctl fault '{"path": "/endpoints/fake-user/pausing", "match_body": "answered", "count": -1, "status": 200, "body": [{"generated_text": "paid for"}]}'
+SELECT ord, output, error FROM hfendpoints.text_generation_batch('pausing',
+       ARRAY['answered 1', 'late 2', 'answered 3'], on_error => 'null');
+SELECT count(*) FROM hfendpoints.text_generation_batch('pausing', ARRAY['answered 1', 'late 2']);
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl faults-clear
+
 -- Memory stays bounded by the window, not by the number of rows: each
 -- response is parsed as it completes and its body freed at once, and the
 -- rows wait for their turn in a sort that spills to disk.  40 responses
