@@ -59,6 +59,8 @@ hfe_api_result(HfeHttpRequest *req, const char *action)
 	json = hfe_json_parse(req->response, req->response_len);
 	if (json == NULL)
 		hfe_raise_bad_response(action, "The response body is not valid JSON.");
+	/* whatever is read or returned from here on never holds the token */
+	hfe_mask_secret_json(json, req->token);
 	return json;
 }
 
@@ -93,7 +95,8 @@ hfe_whoami(const HfeServer *server)
 		pfree(whoami_text);
 		whoami_key = whoami_text = NULL;
 	}
-	whoami_text = MemoryContextStrdup(TopMemoryContext, req->response);
+	/* the answer as parsed, so with the token masked should it be echoed */
+	whoami_text = MemoryContextStrdup(TopMemoryContext, hfe_json_print(json));
 	whoami_key = MemoryContextStrdup(TopMemoryContext, key);
 	return json;
 }
@@ -123,7 +126,9 @@ hfe_whoami_namespace(const HfeServer *server)
 	if (type != NULL && strcmp(type, "user") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot determine the default namespace: the token belongs to an %s, not a user", type),
+				 errmsg("cannot determine the default namespace: the token does not belong to a user"),
+				 errdetail("The service says the token belongs to an account of type \"%s\".",
+						   hfe_sanitize_remote_text(type, strlen(type), 40, server->token)),
 				 errhint("Pass namespace => '...', or set one in the user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD namespace '...');",
 						 server->servername)));
 	return pstrdup(hfe_json_string(me, "name"));

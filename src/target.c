@@ -212,6 +212,13 @@ status_detail(const HfeEndpoint *ep, const char *token)
 	return NULL;
 }
 
+/* The endpoint's state for a message: remote text, cleaned and masked. */
+static char *
+state_text(const HfeTarget *t, const HfeEndpoint *ep)
+{
+	return hfe_sanitize_remote_text(ep->status, strlen(ep->status), 40, t->server->token);
+}
+
 /* Sleep ms milliseconds, waking at once for a cancel or terminate. */
 static void
 interruptible_sleep(long ms)
@@ -283,8 +290,7 @@ resolve_name(HfeTarget *t)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("%s has no URL", t->label),
-					 errdetail("Its state is \"%s\".",
-							   hfe_sanitize_text(ep->status, strlen(ep->status), 40))));
+					 errdetail("Its state is \"%s\".", state_text(t, ep))));
 
 		/* still deploying: wait for a URL, as long as cold starts may take */
 		now = GetCurrentTimestamp();
@@ -294,11 +300,11 @@ resolve_name(HfeTarget *t)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("%s is not ready", t->label),
 					 errdetail("It was still \"%s\" when hfendpoints.cold_start_timeout (%d s) ran out.",
-							   ep->status, hfe_cold_start_timeout_s),
+							   state_text(t, ep), hfe_cold_start_timeout_s),
 					 errhint("Raise hfendpoints.cold_start_timeout, or wait for it with: %s",
 							 wait_command(t, namespace_given))));
 		elog(DEBUG1, "hfendpoints: %s is %s, checking again in %ld ms",
-			 t->label, ep->status, Min(delay, left_ms));
+			 t->label, state_text(t, ep), Min(delay, left_ms));
 		interruptible_sleep(Min(delay, left_ms));
 		waited = true;
 		delay = Min(delay * 2, STATE_POLL_MAX_MS);
