@@ -863,8 +863,10 @@ hfendpoints_list_endpoints(PG_FUNCTION_ARGS)
 		{
 			const char *orgname = hfe_json_string(org, "name");
 
-			if (orgname != NULL)
-				list_namespace(&set, server, orgname, true);
+			if (orgname == NULL)
+				continue;
+			hfe_check_remote_namespace(server, orgname, "look up the token's user (whoami)");
+			list_namespace(&set, server, orgname, true);
 		}
 	}
 	else

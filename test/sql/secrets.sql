@@ -238,11 +238,22 @@ SELECT state, message, token_seen FROM pg_temp.attempt($$SELECT hfendpoints.list
 SELECT state, message, token_seen FROM pg_temp.attempt($$SELECT hfendpoints.get_endpoint('tgi', 'fake-user')$$);
 ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
 -- whoami's answer is remote text too: its type is shown cleaned and masked
--- (whoami() only masks it).  The answer is cached for its token, so the
--- tokens alternate.
+-- (whoami() only masks it), and its name is checked as a namespace before
+-- it goes in a URL path: a name that would make the client request a path
+-- the server chose is refused (08P01) and nothing else is sent.  The
+-- answer is cached for its token, so the tokens alternate.
 \! test/fake/hfctl fault '{"path": "/api/whoami-v2", "count": 1, "status": 200, "body": {"type": "Bearer hf_fake_token\nFAKE LOG LINE: forged", "name": "fake-user"}}'
 SELECT state, token_seen, message, detail FROM pg_temp.attempt($$SELECT hfendpoints.list_endpoints()$$);
 SELECT hfendpoints.whoami() -> 'type' AS whoami_type;
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'api_org_fake_token');
+\! test/fake/hfctl fault '{"path": "/api/whoami-v2", "count": 1, "status": 200, "body": {"type": "user", "name": "fake-user/../../v2/endpoint/fake-user/tgi?x=", "orgs": []}}'
+\! test/fake/hfctl requests-clear
+SELECT state, token_seen, message, detail FROM pg_temp.attempt($$SELECT hfendpoints.get_endpoint('tgi')$$);
+\! test/fake/hfctl requests --status --headers none
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
+-- ... and so are the organizations list_endpoints('*') goes through
+\! test/fake/hfctl fault '{"path": "/api/whoami-v2", "count": 1, "status": 200, "body": {"type": "user", "name": "fake-user", "orgs": [{"name": "../fake-user/tgi?x="}]}}'
+SELECT state, token_seen, message, detail FROM pg_temp.attempt($$SELECT hfendpoints.list_endpoints('*')$$);
 ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'api_org_fake_token');
 SELECT hfendpoints.whoami() ->> 'name' AS whoami_again;
 ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
