@@ -2,7 +2,7 @@
  *
  * fuzz_error_body.c
  *		libFuzzer harness for the error-body parser in src/errors.c:
- *		hfe_remote_error_text, hfe_remote_error_type, hfe_sanitize_text,
+ *		hfe_remote_error_text, hfe_remote_error_type, hfe_sanitize_remote_text,
  *		hfe_http_error_line and hfe_raise_http_error.
  *
  * Input layout:
@@ -10,7 +10,7 @@
  *			bit 1 Content-Type text/html (else application/json),
  *			bit 2 response_too_large, bits 3-7 pick the HTTP status
  *	byte 1	< 0x80: the transfer succeeded; else (byte & 0x7f) is the CURLcode
- *	byte 2	maxlen for a direct hfe_sanitize_text call
+ *	byte 2	maxlen for a direct hfe_sanitize_remote_text call
  *	rest	the response body
  *
  * Properties checked beyond "no crash, no sanitizer report":
@@ -143,8 +143,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char	   *s;
 
 		/* direct: at most maxlen characters, plus "..." when cut */
-		text = hfe_sanitize_text(body, body_len, maxlen);
-		check_clean("hfe_sanitize_text", text, maxlen + 3);
+		text = hfe_sanitize_remote_text(body, body_len, maxlen, NULL);
+		check_clean("hfe_sanitize_remote_text", text, maxlen + 3);
 
 		/* 500 characters of the server's text inside a fixed wrapper */
 		s = hfe_remote_error_text(req);

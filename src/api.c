@@ -59,6 +59,8 @@ hfe_api_result(HfeHttpRequest *req, const char *action)
 	json = hfe_json_parse(req->response, req->response_len);
 	if (json == NULL)
 		hfe_raise_bad_response(action, "The response body is not valid JSON.");
+	/* whatever is read or returned from here on never holds the token */
+	hfe_mask_secret_json(json, req->token);
 	return json;
 }
 
@@ -93,7 +95,8 @@ hfe_whoami(const HfeServer *server)
 		pfree(whoami_text);
 		whoami_key = whoami_text = NULL;
 	}
-	whoami_text = MemoryContextStrdup(TopMemoryContext, req->response);
+	/* the answer as parsed, so with the token masked should it be echoed */
+	whoami_text = MemoryContextStrdup(TopMemoryContext, hfe_json_print(json));
 	whoami_key = MemoryContextStrdup(TopMemoryContext, key);
 	return json;
 }
@@ -111,22 +114,31 @@ hfe_resolve_namespace(const HfeServer *server, const char *namespace)
 	return hfe_whoami_namespace(server);
 }
 
-/* As huggingface_hub's _get_namespace: the whoami user, if a user. */
+/*
+ * As huggingface_hub's _get_namespace: the whoami user, if a user.  The
+ * name goes in URL paths, so it is checked as a namespace given by the
+ * caller would be.
+ */
 char *
 hfe_whoami_namespace(const HfeServer *server)
 {
 	cJSON	   *me;
 	const char *type;
+	const char *name;
 
 	me = hfe_whoami(server);
 	type = hfe_json_string(me, "type");
 	if (type != NULL && strcmp(type, "user") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot determine the default namespace: the token belongs to an %s, not a user", type),
+				 errmsg("cannot determine the default namespace: the token does not belong to a user"),
+				 errdetail("The service says the token belongs to an account of type \"%s\".",
+						   hfe_sanitize_remote_text(type, strlen(type), 40, server->token)),
 				 errhint("Pass namespace => '...', or set one in the user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD namespace '...');",
 						 server->servername)));
-	return pstrdup(hfe_json_string(me, "name"));
+	name = hfe_json_string(me, "name");
+	hfe_check_remote_namespace(server, name, "look up the token's user (whoami)");
+	return pstrdup(name);
 }
 
 void
@@ -151,26 +163,71 @@ hfe_check_endpoint_name(const char *name)
 	}
 }
 
-void
-hfe_check_namespace(const char *namespace)
+typedef enum NamespaceCheck
+{
+	NAMESPACE_OK,
+	NAMESPACE_EMPTY,
+	NAMESPACE_DOTS,				/* "." and ".." would be path segments */
+	NAMESPACE_BAD_CHARACTER
+} NamespaceCheck;
+
+/* The one rule for namespaces, whoever gave them. */
+static NamespaceCheck
+check_namespace(const char *namespace)
 {
 	if (namespace[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("namespace must not be empty")));
-	/* "." and ".." would be path segments, not a namespace */
+		return NAMESPACE_EMPTY;
 	if (strspn(namespace, ".") == strlen(namespace))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid namespace \"%s\"", namespace)));
+		return NAMESPACE_DOTS;
 	for (const char *p = namespace; *p; p++)
 	{
 		if (!(isalnum((unsigned char) *p) || *p == '-' || *p == '_' || *p == '.'))
+			return NAMESPACE_BAD_CHARACTER;
+	}
+	return NAMESPACE_OK;
+}
+
+void
+hfe_check_namespace(const char *namespace)
+{
+	switch (check_namespace(namespace))
+	{
+		case NAMESPACE_OK:
+			return;
+		case NAMESPACE_EMPTY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("namespace must not be empty")));
+			break;
+		case NAMESPACE_DOTS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid namespace \"%s\"", namespace)));
+			break;
+		case NAMESPACE_BAD_CHARACTER:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid namespace \"%s\"", namespace),
 					 errdetail("Namespaces may contain only letters, digits, \"-\", \"_\" and \".\".")));
+			break;
 	}
+}
+
+/*
+ * A namespace the service named (whoami's user or organizations), before
+ * it goes in a URL path: a bad one is the service's fault (08P01), and is
+ * shown cleaned, as any remote text.
+ */
+void
+hfe_check_remote_namespace(const HfeServer *server, const char *namespace,
+						   const char *action)
+{
+	if (check_namespace(namespace) == NAMESPACE_OK)
+		return;
+	hfe_raise_bad_response(action,
+						   psprintf("The name \"%s\" is not a valid namespace.",
+									hfe_sanitize_remote_text(namespace, strlen(namespace),
+															 100, server->token)));
 }
 
 /*

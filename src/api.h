@@ -71,6 +71,8 @@ extern char *hfe_resolve_namespace(const HfeServer *server, const char *namespac
  * in a URL path (SQLSTATE 22023). */
 extern void hfe_check_endpoint_name(const char *name);
 extern void hfe_check_namespace(const char *namespace);
+extern void hfe_check_remote_namespace(const HfeServer *server, const char *namespace,
+									   const char *action);
 
 /* Parse an endpoint object; raises 08P01 if a required field is missing or
  * any field has the wrong JSON type. */

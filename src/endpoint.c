@@ -590,7 +590,8 @@ endpoint_is_healthy(const HfeServer *server, const HfeEndpoint *ep,
 	if (req->curl_code == CURLE_OK && req->status == 200)
 		return true;
 	elog(DEBUG1, "hfendpoints: endpoint \"%s\" is running but not healthy yet: %s",
-		 ep->name, hfe_http_error_line(req));
+		 hfe_sanitize_remote_text(ep->name, strlen(ep->name), 100, server->token),
+		 hfe_http_error_line(req));
 	return false;
 }
 
@@ -616,6 +617,7 @@ hfe_endpoint_wait(const HfeServer *server, const char *namespace,
 	{
 		HfeEndpoint *ep;
 		bool		running;
+		char	   *status;
 		char	   *message;
 		long		left;
 		int64		sleep_ms;
@@ -624,7 +626,8 @@ hfe_endpoint_wait(const HfeServer *server, const char *namespace,
 		MemoryContextSwitchTo(lookcxt);
 		ep = hfe_api_get_endpoint(server, namespace, name, false);
 		running = strcmp(ep->status, "running") == 0 && ep->url != NULL;
-		/* the service's message, cleaned, the token masked should it echo it */
+		/* the service's words, cleaned, the token masked should it echo it */
+		status = hfe_sanitize_remote_text(ep->status, strlen(ep->status), 40, server->token);
 		message = ep->message == NULL ? NULL :
 			hfe_sanitize_remote_text(ep->message, strlen(ep->message), 500, server->token);
 
@@ -660,12 +663,12 @@ hfe_endpoint_wait(const HfeServer *server, const char *namespace,
 					 errmsg("timed out waiting for endpoint \"%s\" to be ready", name),
 					 running ?
 					 errdetail("The endpoint is running, but its health route does not answer with HTTP 200.") :
-					 errdetail("The endpoint's status is \"%s\".", ep->status),
+					 errdetail("The endpoint's status is \"%s\".", status),
 					 hint ? errhint("%s", hint) : 0));
 		}
 		sleep_ms = left < 0 ? refresh_ms : Min(refresh_ms, (int64) left);
 		elog(DEBUG1, "hfendpoints: endpoint \"%s\" is %s, looking again in " INT64_FORMAT " ms",
-			 name, ep->status, sleep_ms);
+			 name, status, sleep_ms);
 		sleep_interruptibly(sleep_ms);
 	}
 }
@@ -860,8 +863,10 @@ hfendpoints_list_endpoints(PG_FUNCTION_ARGS)
 		{
 			const char *orgname = hfe_json_string(org, "name");
 
-			if (orgname != NULL)
-				list_namespace(&set, server, orgname, true);
+			if (orgname == NULL)
+				continue;
+			hfe_check_remote_namespace(server, orgname, "look up the token's user (whoami)");
+			list_namespace(&set, server, orgname, true);
 		}
 	}
 	else

@@ -201,23 +201,56 @@ hfe_http_reason(const HfeHttpRequest *req)
 }
 
 /*
- * Copy at most maxlen characters of text, replacing control characters and
- * bytes that are not valid in the database encoding by '?', and collapsing
- * runs of white space.  The result is always safe to put in a message.
+ * text with every occurrence of secret replaced by the mask, or NULL when
+ * there is no secret or it does not occur.  *outlen is the result's length;
+ * text may hold NUL bytes.  The one place where a secret is masked, for
+ * messages (hfe_sanitize_remote_text) and JSON (hfe_mask_secret_json).
  */
-char *
-hfe_sanitize_text(const char *text, size_t len, size_t maxlen)
+static char *
+mask_secret(const char *text, size_t len, const char *secret, size_t *outlen)
 {
-	return hfe_sanitize_remote_text(text, len, maxlen, NULL);
+	size_t		secret_len = secret ? strlen(secret) : 0;
+	StringInfoData buf;
+	size_t		start = 0;
+	bool		found = false;
+
+	if (secret_len == 0 || len < secret_len)
+		return NULL;
+	initStringInfo(&buf);
+	for (size_t i = 0; i + secret_len <= len;)
+	{
+		if (memcmp(text + i, secret, secret_len) == 0)
+		{
+			appendBinaryStringInfo(&buf, text + start, i - start);
+			appendStringInfoString(&buf, SECRET_MASK);
+			i += secret_len;
+			start = i;
+			found = true;
+		}
+		else
+			i++;
+	}
+	if (!found)
+	{
+		pfree(buf.data);
+		return NULL;
+	}
+	appendBinaryStringInfo(&buf, text + start, len - start);
+	*outlen = buf.len;
+	return buf.data;
 }
 
 /*
- * hfe_sanitize_text() for text a server sent in answer to a request that
- * carried secret (the token, or NULL): every occurrence of the secret is
- * masked, before the text is cut, so that a server that echoes the
- * Authorization header back -- a debugging proxy, a careless error page --
- * cannot put the token, or most of it, in a message, a log line or a
- * batch's error column.
+ * The one function through which text a server sent reaches a message, a
+ * detail, a hint, a log line (DEBUG included) or a batch's error column.
+ * secret is the token of the request that brought the text (NULL only for
+ * a request that carried none): every occurrence of it is masked first, so
+ * that a server that echoes the Authorization header back -- a debugging
+ * proxy, a careless error page -- cannot put the token, or most of it,
+ * anywhere.  Then at most maxlen characters are copied, white space
+ * (newlines included) collapsed to single spaces, other control characters
+ * and bytes that are not valid in the database encoding replaced by '?':
+ * the result is one line, so that it cannot forge a log line.
  */
 char *
 hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
@@ -225,25 +258,22 @@ hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
 {
 	StringInfoData buf;
 	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
-	size_t		secret_len = secret ? strlen(secret) : 0;
+	size_t		masked_len;
+	char	   *masked = mask_secret(text, len, secret, &masked_len);
 	size_t		chars = 0;
 	size_t		i = 0;
 	bool		last_space = true;
 
+	if (masked != NULL)
+	{
+		text = masked;
+		len = masked_len;
+	}
 	initStringInfo(&buf);
 	while (i < len && chars < maxlen)
 	{
 		unsigned char c = (unsigned char) text[i];
 
-		if (secret_len > 0 && len - i >= secret_len &&
-			memcmp(text + i, secret, secret_len) == 0)
-		{
-			appendStringInfoString(&buf, SECRET_MASK);
-			i += secret_len;
-			chars += strlen(SECRET_MASK);
-			last_space = false;
-			continue;
-		}
 		if (c < 0x80)
 		{
 			if (isspace(c))
@@ -282,7 +312,46 @@ hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
 		buf.data[--buf.len] = '\0';
 	if (i < len)
 		appendStringInfoString(&buf, "...");
+	if (masked != NULL)
+		pfree(masked);
 	return buf.data;
+}
+
+/* Replace *s, a cJSON string, by its masked copy if it holds the secret. */
+static void
+mask_json_string(char **s, const char *secret)
+{
+	size_t		len;
+	char	   *masked = mask_secret(*s, strlen(*s), secret, &len);
+
+	if (masked == NULL)
+		return;
+	/* cJSON allocates with palloc (json.c): the old string can go */
+	explicit_bzero(*s, strlen(*s));
+	pfree(*s);
+	*s = masked;
+}
+
+/*
+ * Mask the secret in every string of a JSON tree, keys included, and
+ * nothing else: a management API answer returned as jsonb (an endpoint's
+ * raw, whoami()) and every field read from it stay what the server sent,
+ * minus the token.  Escaping is for messages only (hfe_sanitize_remote_text).
+ */
+void
+hfe_mask_secret_json(cJSON *node, const char *secret)
+{
+	if (node == NULL || secret == NULL || secret[0] == '\0')
+		return;
+	for (; node != NULL; node = node->next)
+	{
+		if (node->string != NULL && !(node->type & cJSON_StringIsConst))
+			mask_json_string(&node->string, secret);
+		if (cJSON_IsString(node) && node->valuestring != NULL)
+			mask_json_string(&node->valuestring, secret);
+		if (node->child != NULL)
+			hfe_mask_secret_json(node->child, secret);
+	}
 }
 
 static bool

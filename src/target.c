@@ -9,8 +9,10 @@
  *
  * Cache: one entry per (server, api_url, token, default namespace, the
  * argument's namespace if any, name), kept in its own memory context under
- * TopMemoryContext for hfendpoints.endpoint_cache_ttl.  Keys hold the
- * token, so they are zeroed before being freed.  An entry whose URL stops
+ * TopMemoryContext for hfendpoints.endpoint_cache_ttl; only endpoints found
+ * running are kept, so that a cold one is looked at on every call until it
+ * is awake (each wake-up is a cold start counted).  Keys hold the token, so
+ * they are zeroed before being freed.  An entry whose URL stops
  * answering is dropped and the name resolved again, once per call.
  *
  *-------------------------------------------------------------------------
@@ -45,7 +47,6 @@ typedef struct CacheEntry
 	char	   *checked_hosts;	/* allowed_hosts the URL was checked against */
 	bool		checked_http;	/* ... and allow_http */
 	bool		public;			/* type "public": no token on the data plane */
-	bool		cold;
 	TimestampTz expires;
 } CacheEntry;
 
@@ -131,7 +132,12 @@ cache_store(const HfeTarget *t, bool public)
 	CacheEntry *e;
 	int			n = 0;
 
-	if (hfe_endpoint_cache_ttl_s <= 0)
+	/*
+	 * A cold endpoint (asleep or starting) is not cached: the next call
+	 * looks at it again, so that each wake-up is seen and counted, even
+	 * when the endpoint went back to sleep between two calls.
+	 */
+	if (hfe_endpoint_cache_ttl_s <= 0 || t->cold)
 		return;
 	key = cache_key(t);
 	cache_drop(key);
@@ -165,7 +171,6 @@ cache_store(const HfeTarget *t, bool public)
 	e->checked_hosts = MemoryContextStrdup(cache_cxt, t->server->allowed_hosts);
 	e->checked_http = t->server->allow_http;
 	e->public = public;
-	e->cold = t->cold;
 	e->expires = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 											 (int64) hfe_endpoint_cache_ttl_s * 1000);
 	e->next = cache_head;
@@ -210,6 +215,13 @@ status_detail(const HfeEndpoint *ep, const char *token)
 						hfe_sanitize_remote_text(ep->message, strlen(ep->message),
 												 500, token));
 	return NULL;
+}
+
+/* The endpoint's state for a message: remote text, cleaned and masked. */
+static char *
+state_text(const HfeTarget *t, const HfeEndpoint *ep)
+{
+	return hfe_sanitize_remote_text(ep->status, strlen(ep->status), 40, t->server->token);
 }
 
 /* Sleep ms milliseconds, waking at once for a cancel or terminate. */
@@ -272,7 +284,8 @@ resolve_name(HfeTarget *t)
 
 		if (ep->url != NULL)
 		{
-			if (state_is(ep, "running"))
+			/* updateFailed with a URL still serves the previous version */
+			if (state_is(ep, "running") || state_is(ep, "updateFailed"))
 				t->cold = false;
 			else
 				t->cold = true; /* scaledToZero, initializing, updating, ... */
@@ -283,8 +296,7 @@ resolve_name(HfeTarget *t)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("%s has no URL", t->label),
-					 errdetail("Its state is \"%s\".",
-							   hfe_sanitize_text(ep->status, strlen(ep->status), 40))));
+					 errdetail("Its state is \"%s\".", state_text(t, ep))));
 
 		/* still deploying: wait for a URL, as long as cold starts may take */
 		now = GetCurrentTimestamp();
@@ -294,11 +306,11 @@ resolve_name(HfeTarget *t)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("%s is not ready", t->label),
 					 errdetail("It was still \"%s\" when hfendpoints.cold_start_timeout (%d s) ran out.",
-							   ep->status, hfe_cold_start_timeout_s),
+							   state_text(t, ep), hfe_cold_start_timeout_s),
 					 errhint("Raise hfendpoints.cold_start_timeout, or wait for it with: %s",
 							 wait_command(t, namespace_given))));
 		elog(DEBUG1, "hfendpoints: %s is %s, checking again in %ld ms",
-			 t->label, ep->status, Min(delay, left_ms));
+			 t->label, state_text(t, ep), Min(delay, left_ms));
 		interruptible_sleep(Min(delay, left_ms));
 		waited = true;
 		delay = Min(delay * 2, STATE_POLL_MAX_MS);
@@ -390,7 +402,7 @@ hfe_target_resolve(const char *endpoint)
 		t->stats_label = psprintf("%s/%s", t->namespace, t->name);
 		t->url = pstrdup(e->url);
 		t->token = e->public ? NULL : t->server->token;
-		t->cold = e->cold;
+		t->cold = false;		/* only warm endpoints are cached */
 		t->from_cache = true;
 		return t;
 	}

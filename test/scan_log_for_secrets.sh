@@ -13,7 +13,10 @@
 #     nothing;
 #   - a token occurs in it, anywhere, whole or as its first 12 characters
 #     (what a cut-off message would keep).  The offending lines are printed
-#     with the token masked, so that this script does not leak it either.
+#     with the token masked, so that this script does not leak it either;
+#   - a line starts with "FAKE LOG LINE": the secrets test makes servers
+#     send that text after a line break, which must never reach the log as
+#     a line of its own (a forged log line).
 # Exit status 2: wrong usage.
 set -eu
 
@@ -59,6 +62,11 @@ for token in "$@"; do
             { print "  " mask(mask($0, whole), prefix) }' >&2
     fi
 done
+forged=$(grep -c '^FAKE LOG LINE' "$log" || true)
+if [ "$forged" -gt 0 ]; then
+    status=1
+    echo "scan_log_for_secrets: $forged line(s) of $log start with text a server sent after a line break (a forged log line)" >&2
+fi
 if [ $status -eq 0 ]; then
     echo "scan_log_for_secrets: $(wc -l <"$log") lines of $(basename "$log") hold none of the $# tokens"
 fi

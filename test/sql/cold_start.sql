@@ -113,7 +113,9 @@ SET hfendpoints.max_retries = 1;
 SELECT hfendpoints.text_generation('dozer', 'echo:awake again', return_full_text => false) AS served;
 RESET hfendpoints.max_retries;
 \! test/fake/hfctl requests --status
--- Errors that are not about a stale URL do not re-resolve.
+-- Errors that are not about a stale URL do not re-resolve.  (The look at
+-- the control plane before the request is because the endpoint was still
+-- starting when last seen: a cold endpoint is not cached.)
 \! test/fake/hfctl requests-clear
 SELECT hfendpoints.text_generation('dozer', '');
 \! test/fake/hfctl requests --status --headers none

@@ -197,6 +197,18 @@ SELECT state, token_seen, detail
 FROM pg_temp.attempt($$SELECT hfendpoints.wait_endpoint('sec-failed')$$);
 SELECT state, token_seen, detail
 FROM pg_temp.attempt($$SELECT hfendpoints.text_generation('sec-failed', 'x')$$);
+-- an endpoint's state, the same: a line break and a fake log line after
+-- the token, in wait_endpoint's timeout detail and its DEBUG1 poll lines
+-- (the log scan checks them), in inference's "has no URL" detail; in raw
+-- and the row's columns only the token is masked, the rest as sent
+\! test/fake/hfctl fault '{"path": "/v2/endpoint/fake-user/sec-odd", "method": "GET", "count": -1, "status": 200, "body": {"name": "sec-odd", "model": {"repository": "gpt2"}, "status": {"state": "Bearer hf_fake_token\nFAKE LOG LINE: forged", "message": "see hf_fake_token\r\nFAKE LOG LINE: forged"}}}'
+SELECT state, token_seen, detail
+FROM pg_temp.attempt($$SELECT hfendpoints.wait_endpoint('sec-odd', timeout => '50 ms', refresh_every => '10 ms')$$);
+SELECT state, token_seen, message, detail
+FROM pg_temp.attempt($$SELECT hfendpoints.text_generation('sec-odd', 'x')$$);
+SELECT to_json(status) AS status, to_json(message) AS message, raw -> 'status' AS raw_status,
+       pg_temp.seen(e::text) AS token_seen
+FROM hfendpoints.get_endpoint('sec-odd') AS e;
 -- DEBUG1 lines: a namespace skipped by list_endpoints('*'), a health check
 -- that failed during wait_endpoint (the log scan checks them)
 \! test/fake/hfctl fault '{"path": "/v2/endpoint/fake-org", "method": "GET", "count": 1, "status": 403, "body": {"error": "hf_fake_token has no access to fake-org"}}'
@@ -224,6 +236,26 @@ LATERAL pg_temp.attempt(c.stmt) AS a;
 ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'api_org_fake_token');
 SELECT state, message, token_seen FROM pg_temp.attempt($$SELECT hfendpoints.list_endpoints()$$);
 SELECT state, message, token_seen FROM pg_temp.attempt($$SELECT hfendpoints.get_endpoint('tgi', 'fake-user')$$);
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
+-- whoami's answer is remote text too: its type is shown cleaned and masked
+-- (whoami() only masks it), and its name is checked as a namespace before
+-- it goes in a URL path: a name that would make the client request a path
+-- the server chose is refused (08P01) and nothing else is sent.  The
+-- answer is cached for its token, so the tokens alternate.
+\! test/fake/hfctl fault '{"path": "/api/whoami-v2", "count": 1, "status": 200, "body": {"type": "Bearer hf_fake_token\nFAKE LOG LINE: forged", "name": "fake-user"}}'
+SELECT state, token_seen, message, detail FROM pg_temp.attempt($$SELECT hfendpoints.list_endpoints()$$);
+SELECT hfendpoints.whoami() -> 'type' AS whoami_type;
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'api_org_fake_token');
+\! test/fake/hfctl fault '{"path": "/api/whoami-v2", "count": 1, "status": 200, "body": {"type": "user", "name": "fake-user/../../v2/endpoint/fake-user/tgi?x=", "orgs": []}}'
+\! test/fake/hfctl requests-clear
+SELECT state, token_seen, message, detail FROM pg_temp.attempt($$SELECT hfendpoints.get_endpoint('tgi')$$);
+\! test/fake/hfctl requests --status --headers none
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
+-- ... and so are the organizations list_endpoints('*') goes through
+\! test/fake/hfctl fault '{"path": "/api/whoami-v2", "count": 1, "status": 200, "body": {"type": "user", "name": "fake-user", "orgs": [{"name": "../fake-user/tgi?x="}]}}'
+SELECT state, token_seen, message, detail FROM pg_temp.attempt($$SELECT hfendpoints.list_endpoints('*')$$);
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'api_org_fake_token');
+SELECT hfendpoints.whoami() ->> 'name' AS whoami_again;
 ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
 
 --

@@ -55,6 +55,10 @@ RESET statement_timeout;
 
 -- A cold start waited for: the endpoint was scaled to zero.
 SELECT hfendpoints.text_generation('cold', 'echo:awake', return_full_text => false);
+-- ... and another in the same session: it went back to sleep, and waking
+-- it again counts again (a name is not cached while its endpoint is cold).
+SELECT (hfendpoints.scale_to_zero_endpoint('cold')).status AS asleep_again;
+SELECT hfendpoints.text_generation('cold', 'echo:awake again', return_full_text => false);
 -- A URL given directly counts under its host (never the URL itself).
 SELECT hfendpoints.text_generation(:'fake_url' || '/endpoints/fake-user/bytes', 'echo:by url',
                                    return_full_text => false);
