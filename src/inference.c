@@ -630,9 +630,48 @@ hfe_parse_chat_content(const HfeHttpRequest *req, char **text, HfeWireError *err
 	return from_utf8(content->valuestring, text, err);
 }
 
-/* One row of numbers as a real[] datum. */
+/* A character of a JSON number (cJSON's own set). */
+static inline bool
+is_number_char(char c)
+{
+	return c != '\0' && strchr("0123456789+-.eE", c) != NULL;
+}
+
+/*
+ * The text of the index-th number in an embedding body, for messages: cJSON
+ * keeps only the double, which is infinite for 1e999999.  Only called when
+ * every value before it is a number (embedding_row), so the body up to it
+ * is brackets, commas, whitespace and numbers.
+ */
+static char *
+number_text(const HfeHttpRequest *req, int index)
+{
+	const char *s = req->response;
+	size_t		len = req->response_len;
+	size_t		i = 0;
+
+	for (;;)
+	{
+		size_t		start;
+
+		while (i < len && !is_number_char(s[i]))
+			i++;
+		start = i;
+		while (i < len && is_number_char(s[i]))
+			i++;
+		if (index-- == 0 || i >= len)
+			return hfe_sanitize_remote_text(s + start, i - start, 64, req->token);
+	}
+}
+
+/*
+ * One row of numbers as a real[] datum.  A value beyond real's range is a
+ * protocol violation, not Infinity (JSON has no infinite numbers, and TEI
+ * computes in float32); one too small for real becomes 0.
+ */
 static bool
-embedding_row(const cJSON *row, Datum *array, HfeWireError *err)
+embedding_row(const HfeHttpRequest *req, const cJSON *row, Datum *array,
+			  HfeWireError *err)
 {
 	int			n = cJSON_GetArraySize(row);
 	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
@@ -641,11 +680,23 @@ embedding_row(const cJSON *row, Datum *array, HfeWireError *err)
 
 	cJSON_ArrayForEach(item, row)
 	{
+		float4		value;
+
 		if (!cJSON_IsNumber(item))
 			return bad_response(err, cJSON_IsArray(item) ?
 								"token-level embeddings ([[[...]]]); the model is not a sentence-embedding model" :
 								"an embedding with a value that is not a number");
-		values[i++] = Float4GetDatum((float4) item->valuedouble);
+		value = (float4) item->valuedouble;
+		if (isinf(value) || isnan(value))
+		{
+			err->sqlstate = ERRCODE_PROTOCOL_VIOLATION;
+			err->message = pstrdup("the service sent a value out of range for type real");
+			err->detail = psprintf("Value %d of the embedding is %s.", i + 1,
+								   number_text(req, i));
+			err->hint = NULL;
+			return false;
+		}
+		values[i++] = Float4GetDatum(value);
 	}
 	*array = PointerGetDatum(construct_array(values, n, FLOAT4OID, sizeof(float4),
 											 true, TYPALIGN_INT));
@@ -669,13 +720,13 @@ hfe_parse_embedding(const HfeHttpRequest *req, Datum *array, HfeWireError *err)
 	/* TEI sends [[...]] even for one input; a bare [...] is accepted too */
 	row = cJSON_GetArrayItem(json, 0);
 	if (row == NULL || cJSON_IsNumber(row))
-		return embedding_row(json, array, err);
+		return embedding_row(req, json, array, err);
 	if (!cJSON_IsArray(row))
 		return bad_response(err, "not a JSON array of embeddings");
 	if (cJSON_GetArraySize(json) != 1)
 		return bad_response(err, psprintf("%d embeddings for one input",
 										  cJSON_GetArraySize(json)));
-	return embedding_row(row, array, err);
+	return embedding_row(req, row, array, err);
 }
 
 bool

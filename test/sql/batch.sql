@@ -64,6 +64,10 @@ SELECT ord, array_length(output, 1) AS dims, error
   FROM hfendpoints.feature_extraction_batch('tei', ARRAY['hello', NULL, 'world']);
 SELECT b.output = hfendpoints.feature_extraction('tei', 'hello') AS same_as_single
   FROM hfendpoints.feature_extraction_batch('tei', ARRAY['hello']) b;
+-- an embedding value beyond real's range fails its row only
+\! test/fake/hfctl fault '{"path": "/endpoints/fake-user/tei", "match_body": "huge", "status": 200, "body": "[[0.25, 1e39]]"}'
+SELECT ord, array_length(output, 1) AS dims, error
+  FROM hfendpoints.feature_extraction_batch('tei', ARRAY['fine', 'huge'], on_error => 'null');
 SELECT ord, output, error FROM hfendpoints.chat_batch('tgi', ARRAY['echo:hi', 'echo:there'], system => 'be brief');
 \! test/fake/hfctl last-body --path /endpoints/fake-user/tgi/v1/chat/completions
 SELECT ord, output -> 0 -> 0 ->> 'label' AS label, error

@@ -206,6 +206,23 @@ SELECT hfendpoints.feature_extraction('emb', 'x');
 -- ... a bare [...] row is accepted too
 \! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":[0.5, -0.25]}'
 SELECT hfendpoints.feature_extraction('emb', 'x') AS bare_row;
+-- a value beyond real's range is an error (08P01), not Infinity, with the
+-- server's text in the detail; one too small for real becomes 0
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[0.5, -1e39]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[ 1e999999 ]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[3.4e38, -1e-50, 1E-3]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x') AS in_range;
+-- NaN and Infinity are not JSON
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[0.5, NaN]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[-Infinity]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
 -- invalid UTF-8: 22021
 \! test/fake/hfctl fault '{"path":"/endpoints/fake-user/tgi","count":1,"action":"invalid_utf8"}'
 SELECT hfendpoints.text_generation('tgi', 'x');
