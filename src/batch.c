@@ -375,6 +375,7 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 		{
 			batch.route = HFE_ROUTE_PATH;
 			batch.path = text_to_cstring(PG_GETARG_TEXT_PP(2));
+			hfe_check_route(batch.path);
 		}
 	}
 	else

@@ -909,26 +909,6 @@ hfendpoints_feature_extraction(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(end_call_datum(result, -1, cxt, old));
 }
 
-/* A route for infer(): a URL path, printable ASCII, no fragment. */
-static void
-check_route(const char *route)
-{
-	for (const char *p = route; *p; p++)
-	{
-		if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f || *p == '#' ||
-			*p == '\\')
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid route \"%s\"", route),
-					 errhint("A route is a URL path such as '/generate', without spaces, \"#\" or \"\\\".")));
-	}
-	if (strstr(route, "://") != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid route \"%s\"", route),
-				 errhint("A route is a path on the endpoint, such as '/generate', not a URL.")));
-}
-
 Datum
 hfendpoints_infer(PG_FUNCTION_ARGS)
 {
@@ -948,13 +928,11 @@ hfendpoints_infer(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(2))
 	{
 		route = text_to_cstring(PG_GETARG_TEXT_PP(2));
-		check_route(route);
+		hfe_check_route(route);
 		kind = HFE_ROUTE_PATH;
 	}
 	body = hfe_jsonb_to_utf8(PG_GETARG_DATUM(1));
 	target = resolve_arg(fcinfo);
-	if (route != NULL)
-		hfe_check_inference_url(target->server, hfe_target_url(target, kind, route));
 	req = send_call(target, kind, route, body, "run inference");
 	if (!hfe_parse_jsonb(req, &result, &err))
 		hfe_raise_wire_error(target, "run inference", &err);

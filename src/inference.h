@@ -95,7 +95,16 @@ extern HfeTarget *hfe_target_resolve(const char *endpoint);
 /* The host of a URL that passed hfe_check_inference_url ("?" if none). */
 extern char *hfe_url_host(const char *url);
 
-/* The URL a request of this route goes to; path only for HFE_ROUTE_PATH. */
+/*
+ * A route argument (infer, infer_batch): raises 22023 unless it is a URL
+ * path of printable ASCII without a fragment.
+ */
+extern void hfe_check_route(const char *route);
+
+/*
+ * The URL a request of this route goes to; path only for HFE_ROUTE_PATH,
+ * where the URL is checked against the server's rules.
+ */
 extern char *hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path);
 
 /*

@@ -72,6 +72,22 @@ SELECT ord, output, error FROM hfendpoints.chat_batch('tgi', ARRAY['echo:hi', 'e
 \! test/fake/hfctl last-body --path /endpoints/fake-user/tgi/v1/chat/completions
 SELECT ord, output -> 0 -> 0 ->> 'label' AS label, error
   FROM hfendpoints.infer_batch('clf', ARRAY['{"inputs": "I love it"}'::jsonb, NULL, '{"inputs": "meh"}']);
+-- infer_batch's route goes under the endpoint URL, checked as infer checks
+-- it: a bad one is refused (22023) before anything is sent, never cut.
+SELECT ord, output -> 'generated_text' AS generated, error
+  FROM hfendpoints.infer_batch('tgi', ARRAY['{"inputs": "echo:routed", "parameters": {"max_new_tokens": 3}}'::jsonb],
+                               route => '/generate');
+\! test/fake/hfctl requests-clear
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY['{}'::jsonb], route => 'a b');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY['{}'::jsonb], route => 'generate#frag');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY['{}'::jsonb], route => 'http://example.com/x',
+                                      on_error => 'null');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY[NULL]::jsonb[], route => 'a\b');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl requests | grep -c . || true
 
 -- Empty and NULL arrays give no rows, and send nothing.
 \! test/fake/hfctl requests-clear
