@@ -130,12 +130,51 @@ jsonb_value_to_utf8(JsonbValue *v)
 	}
 }
 
+/* ---- the keys each body builder sets itself (see HfeOwnKey) ---- */
+
+/* hfe_text_generation_body: {"inputs": prompt, "parameters": options} */
+const HfeOwnKey hfe_text_generation_keys[] = {
+	{"inputs", "\"inputs\" is the prompt. Pass the prompt as the function's prompt argument, or for enrich in the input column."},
+	{"parameters", "These options are already TGI's \"parameters\" object. Pass its members, such as '{\"max_new_tokens\": 20}'."},
+	{NULL, NULL}
+};
+
+/*
+ * hfe_chat_body: {"model", "messages", options, "stream": false}; "model"
+ * is only a placeholder, which an option may replace (doc/protocol.md §6.3)
+ */
+const HfeOwnKey hfe_chat_keys[] = {
+	{"messages", "\"messages\" is the conversation. Pass it as chat_completion's messages argument, or as the prompt and system arguments (for enrich, the input column and the \"system\" parameter)."},
+	{"stream", "Responses are read whole: the request always has \"stream\": false."},
+	{NULL, NULL}
+};
+
+/* hfe_feature_extraction_body: {"inputs": input, options} */
+const HfeOwnKey hfe_feature_extraction_keys[] = {
+	{"inputs", "\"inputs\" is the text to embed. Pass the text as the function's input argument, or for enrich in the input column."},
+	{NULL, NULL}
+};
+
+void
+hfe_check_options(const cJSON *options, const HfeOwnKey *keys, const char *argname)
+{
+	for (const HfeOwnKey *k = keys; k->key != NULL; k++)
+	{
+		if (cJSON_GetObjectItemCaseSensitive(options, k->key) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"%s\" cannot be set in %s", k->key, argname),
+					 errhint("%s", k->hint)));
+	}
+}
+
 /*
  * Copy the members of a jsonb object into obj, each value verbatim,
- * replacing members of the same name.
+ * replacing members of the same name; none may name one of the body
+ * builder's own keys.
  */
 static void
-merge_jsonb_object(cJSON *obj, Datum jsonb, const char *argname)
+merge_jsonb_object(cJSON *obj, Datum jsonb, const char *argname, const HfeOwnKey *keys)
 {
 	Jsonb	   *jb = DatumGetJsonbP(jsonb);
 	JsonbIterator *it;
@@ -155,6 +194,7 @@ merge_jsonb_object(cJSON *obj, Datum jsonb, const char *argname)
 		else if (tok == WJB_VALUE)
 			json_set(obj, key, cJSON_CreateRaw(jsonb_value_to_utf8(&v)));
 	}
+	hfe_check_options(obj, keys, argname);
 }
 
 /* ---- reading SQL arguments into options ---- */
@@ -275,14 +315,16 @@ hfe_text_generation_options(FunctionCallInfo fcinfo, int first)
 	opt_jsonb(p, "grammar", fcinfo, a++);
 	opt_text(p, "adapter_id", fcinfo, a++);
 	if (!PG_ARGISNULL(a))
-		merge_jsonb_object(p, PG_GETARG_DATUM(a), "extra_parameters");
+		merge_jsonb_object(p, PG_GETARG_DATUM(a), "extra_parameters",
+						   hfe_text_generation_keys);
 	a++;
 	Assert(a == first + HFE_TEXT_GENERATION_NARGS);
 	return p;
 }
 
 /*
- * {"inputs": prompt, "parameters": {...}}: "parameters" is always sent,
+ * {"inputs": prompt, "parameters": {...}}, the parameters never naming
+ * either key (hfe_text_generation_keys): "parameters" is always sent,
  * empty or not, as huggingface_hub does (doc/protocol.md §6.1).  TGI's
  * do_sample is then false unless given, though a temperature, top_k, top_p
  * or typical_p that changes the distribution also makes it sample (§7.20).
@@ -351,9 +393,8 @@ hfe_chat_options(FunctionCallInfo fcinfo, const HfeChatArgs *args)
 				 response_format_item(PG_GETARG_DATUM(args->response_format)));
 	opt_jsonb(o, "tools", fcinfo, args->tools);
 	opt_jsonb(o, "tool_choice", fcinfo, args->tool_choice);
-	json_set(o, "stream", cJSON_CreateFalse());
 	if (args->extra >= 0 && !PG_ARGISNULL(args->extra))
-		merge_jsonb_object(o, PG_GETARG_DATUM(args->extra), "extra");
+		merge_jsonb_object(o, PG_GETARG_DATUM(args->extra), "extra", hfe_chat_keys);
 	return o;
 }
 
@@ -399,7 +440,8 @@ hfe_chat_messages_jsonb(Datum messages)
 /*
  * {"model": "dummy", "messages": [...], <options>, "stream": false}: the
  * model name is a placeholder, as huggingface_hub sends for an endpoint
- * URL (doc/protocol.md §6.3); extra => '{"model": ...}' replaces it.
+ * URL (doc/protocol.md §6.3); extra => '{"model": ...}' replaces it.  The
+ * options never name "messages" or "stream" (hfe_chat_keys).
  */
 char *
 hfe_chat_body(const cJSON *messages, const cJSON *options)
@@ -417,9 +459,10 @@ hfe_chat_body(const cJSON *messages, const cJSON *options)
 	json_set_ref(body, "messages", messages);
 	cJSON_ArrayForEach(item, options)
 	{
-		if (strcmp(item->string, "model") != 0 && strcmp(item->string, "messages") != 0)
+		if (strcmp(item->string, "model") != 0)
 			json_set_ref(body, item->string, item);
 	}
+	json_set(body, "stream", cJSON_CreateFalse());
 	return hfe_json_print(body);
 }
 
@@ -458,7 +501,8 @@ hfe_feature_extraction_options(FunctionCallInfo fcinfo, int first)
 
 /*
  * {"inputs": input, <options at the root>} (doc/protocol.md §6.4,
- * huggingface_hub >= 0.34)
+ * huggingface_hub >= 0.34); the options never name "inputs"
+ * (hfe_feature_extraction_keys).
  */
 char *
 hfe_feature_extraction_body(const char *input, const cJSON *options)

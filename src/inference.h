@@ -158,6 +158,35 @@ pg_noreturn extern void hfe_raise_wire_error(const HfeTarget *target, const char
  */
 
 /*
+ * A key a body builder sets itself.  No option may name it: the body would
+ * carry the key twice, and a server reads the last one, which would be the
+ * caller's value instead of the function's (the input, say).  hint says
+ * what the key holds and how to pass that instead.
+ */
+typedef struct HfeOwnKey
+{
+	const char *key;
+	const char *hint;
+} HfeOwnKey;
+
+/*
+ * The keys each body builder sets itself, each list ended by {NULL, NULL};
+ * all three are defined together in inference.c.
+ */
+extern const HfeOwnKey hfe_text_generation_keys[];
+extern const HfeOwnKey hfe_chat_keys[];
+extern const HfeOwnKey hfe_feature_extraction_keys[];
+
+/*
+ * Refuse (22023) options that name one of keys.  argname is the jsonb
+ * argument the options came from ("extra", enrich's "parameters").  The
+ * option readers below call it for their jsonb argument; enrich for its
+ * parameters.
+ */
+extern void hfe_check_options(const cJSON *options, const HfeOwnKey *keys,
+							  const char *argname);
+
+/*
  * text_generation's "parameters" object from max_new_tokens, temperature,
  * top_k, top_p, typical_p, repetition_penalty, frequency_penalty,
  * do_sample, seed, stop, return_full_text, truncate, watermark, grammar,

@@ -32,6 +32,17 @@ SELECT hfendpoints.chat_completion('tgi', '{"role": "user"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT hfendpoints.chat('tgi', 'x', extra => '"text"');
 \echo :LAST_ERROR_SQLSTATE
+-- an option never replaces a key the function sets itself: the input,
+-- TGI's "parameters", the chat's "messages" and "stream"
+SELECT hfendpoints.text_generation('tgi', 'x', extra_parameters => '{"inputs": "INJECTED"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.text_generation('tgi', 'x', max_new_tokens => 5,
+                                   extra_parameters => '{"parameters": {"max_new_tokens": 1}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.chat('tgi', 'x', extra => '{"messages": [{"role": "user", "content": "INJECTED"}]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.chat_completion('tgi', '[{"role": "user", "content": "x"}]', extra => '{"stream": true}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT hfendpoints.feature_extraction('emb', 'x', truncation_direction => 'up');
 \echo :LAST_ERROR_SQLSTATE
 SELECT hfendpoints.feature_extraction('emb', 'x', dimensions => 0);
