@@ -497,6 +497,7 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 		{
 			batch.route = HFE_ROUTE_PATH;
 			batch.path = text_to_cstring(PG_GETARG_TEXT_PP(2));
+			hfe_check_route(batch.path);
 		}
 	}
 	else
@@ -564,6 +565,7 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 	char	  **inputs;
 	cJSON	   *options;
 	cJSON	   *messages_system = NULL;
+	const HfeOwnKey *own_keys;
 	Batch		batch;
 	BatchSink	sink;
 
@@ -596,6 +598,7 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 	{
 		batch.output = OUTPUT_TEXT_GENERATION;
 		batch.action = "generate text";
+		own_keys = hfe_text_generation_keys;
 	}
 	else if (strcmp(task, "chat") == 0)
 	{
@@ -607,16 +610,19 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("enrich parameter \"system\" must be a string")));
+		own_keys = hfe_chat_keys;
 	}
 	else if (strcmp(task, "feature-extraction") == 0)
 	{
 		batch.output = OUTPUT_EMBEDDING;
 		batch.action = "extract features";
+		own_keys = hfe_feature_extraction_keys;
 	}
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unsupported enrich task \"%s\"", task)));
+	hfe_check_options(options, own_keys, "parameters");
 
 	build_text_bodies(&batch, inputs, options,
 					  messages_system ? messages_system->valuestring : NULL);

@@ -130,12 +130,51 @@ jsonb_value_to_utf8(JsonbValue *v)
 	}
 }
 
+/* ---- the keys each body builder sets itself (see HfeOwnKey) ---- */
+
+/* hfe_text_generation_body: {"inputs": prompt, "parameters": options} */
+const HfeOwnKey hfe_text_generation_keys[] = {
+	{"inputs", "\"inputs\" is the prompt. Pass the prompt as the function's prompt argument, or for enrich in the input column."},
+	{"parameters", "These options are already TGI's \"parameters\" object. Pass its members, such as '{\"max_new_tokens\": 20}'."},
+	{NULL, NULL}
+};
+
+/*
+ * hfe_chat_body: {"model", "messages", options, "stream": false}; "model"
+ * is only a placeholder, which an option may replace (doc/protocol.md §6.3)
+ */
+const HfeOwnKey hfe_chat_keys[] = {
+	{"messages", "\"messages\" is the conversation. Pass it as chat_completion's messages argument, or as the prompt and system arguments (for enrich, the input column and the \"system\" parameter)."},
+	{"stream", "Responses are read whole: the request always has \"stream\": false."},
+	{NULL, NULL}
+};
+
+/* hfe_feature_extraction_body: {"inputs": input, options} */
+const HfeOwnKey hfe_feature_extraction_keys[] = {
+	{"inputs", "\"inputs\" is the text to embed. Pass the text as the function's input argument, or for enrich in the input column."},
+	{NULL, NULL}
+};
+
+void
+hfe_check_options(const cJSON *options, const HfeOwnKey *keys, const char *argname)
+{
+	for (const HfeOwnKey *k = keys; k->key != NULL; k++)
+	{
+		if (cJSON_GetObjectItemCaseSensitive(options, k->key) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"%s\" cannot be set in %s", k->key, argname),
+					 errhint("%s", k->hint)));
+	}
+}
+
 /*
  * Copy the members of a jsonb object into obj, each value verbatim,
- * replacing members of the same name.
+ * replacing members of the same name; none may name one of the body
+ * builder's own keys.
  */
 static void
-merge_jsonb_object(cJSON *obj, Datum jsonb, const char *argname)
+merge_jsonb_object(cJSON *obj, Datum jsonb, const char *argname, const HfeOwnKey *keys)
 {
 	Jsonb	   *jb = DatumGetJsonbP(jsonb);
 	JsonbIterator *it;
@@ -155,6 +194,7 @@ merge_jsonb_object(cJSON *obj, Datum jsonb, const char *argname)
 		else if (tok == WJB_VALUE)
 			json_set(obj, key, cJSON_CreateRaw(jsonb_value_to_utf8(&v)));
 	}
+	hfe_check_options(obj, keys, argname);
 }
 
 /* ---- reading SQL arguments into options ---- */
@@ -275,14 +315,16 @@ hfe_text_generation_options(FunctionCallInfo fcinfo, int first)
 	opt_jsonb(p, "grammar", fcinfo, a++);
 	opt_text(p, "adapter_id", fcinfo, a++);
 	if (!PG_ARGISNULL(a))
-		merge_jsonb_object(p, PG_GETARG_DATUM(a), "extra_parameters");
+		merge_jsonb_object(p, PG_GETARG_DATUM(a), "extra_parameters",
+						   hfe_text_generation_keys);
 	a++;
 	Assert(a == first + HFE_TEXT_GENERATION_NARGS);
 	return p;
 }
 
 /*
- * {"inputs": prompt, "parameters": {...}}: "parameters" is always sent,
+ * {"inputs": prompt, "parameters": {...}}, the parameters never naming
+ * either key (hfe_text_generation_keys): "parameters" is always sent,
  * empty or not, as huggingface_hub does (doc/protocol.md §6.1).  TGI's
  * do_sample is then false unless given, though a temperature, top_k, top_p
  * or typical_p that changes the distribution also makes it sample (§7.20).
@@ -351,9 +393,8 @@ hfe_chat_options(FunctionCallInfo fcinfo, const HfeChatArgs *args)
 				 response_format_item(PG_GETARG_DATUM(args->response_format)));
 	opt_jsonb(o, "tools", fcinfo, args->tools);
 	opt_jsonb(o, "tool_choice", fcinfo, args->tool_choice);
-	json_set(o, "stream", cJSON_CreateFalse());
 	if (args->extra >= 0 && !PG_ARGISNULL(args->extra))
-		merge_jsonb_object(o, PG_GETARG_DATUM(args->extra), "extra");
+		merge_jsonb_object(o, PG_GETARG_DATUM(args->extra), "extra", hfe_chat_keys);
 	return o;
 }
 
@@ -399,7 +440,8 @@ hfe_chat_messages_jsonb(Datum messages)
 /*
  * {"model": "dummy", "messages": [...], <options>, "stream": false}: the
  * model name is a placeholder, as huggingface_hub sends for an endpoint
- * URL (doc/protocol.md §6.3); extra => '{"model": ...}' replaces it.
+ * URL (doc/protocol.md §6.3); extra => '{"model": ...}' replaces it.  The
+ * options never name "messages" or "stream" (hfe_chat_keys).
  */
 char *
 hfe_chat_body(const cJSON *messages, const cJSON *options)
@@ -417,9 +459,10 @@ hfe_chat_body(const cJSON *messages, const cJSON *options)
 	json_set_ref(body, "messages", messages);
 	cJSON_ArrayForEach(item, options)
 	{
-		if (strcmp(item->string, "model") != 0 && strcmp(item->string, "messages") != 0)
+		if (strcmp(item->string, "model") != 0)
 			json_set_ref(body, item->string, item);
 	}
+	json_set(body, "stream", cJSON_CreateFalse());
 	return hfe_json_print(body);
 }
 
@@ -458,7 +501,8 @@ hfe_feature_extraction_options(FunctionCallInfo fcinfo, int first)
 
 /*
  * {"inputs": input, <options at the root>} (doc/protocol.md §6.4,
- * huggingface_hub >= 0.34)
+ * huggingface_hub >= 0.34); the options never name "inputs"
+ * (hfe_feature_extraction_keys).
  */
 char *
 hfe_feature_extraction_body(const char *input, const cJSON *options)
@@ -630,9 +674,48 @@ hfe_parse_chat_content(const HfeHttpRequest *req, char **text, HfeWireError *err
 	return from_utf8(content->valuestring, text, err);
 }
 
-/* One row of numbers as a real[] datum. */
+/* A character of a JSON number (cJSON's own set). */
+static inline bool
+is_number_char(char c)
+{
+	return c != '\0' && strchr("0123456789+-.eE", c) != NULL;
+}
+
+/*
+ * The text of the index-th number in an embedding body, for messages: cJSON
+ * keeps only the double, which is infinite for 1e999999.  Only called when
+ * every value before it is a number (embedding_row), so the body up to it
+ * is brackets, commas, whitespace and numbers.
+ */
+static char *
+number_text(const HfeHttpRequest *req, int index)
+{
+	const char *s = req->response;
+	size_t		len = req->response_len;
+	size_t		i = 0;
+
+	for (;;)
+	{
+		size_t		start;
+
+		while (i < len && !is_number_char(s[i]))
+			i++;
+		start = i;
+		while (i < len && is_number_char(s[i]))
+			i++;
+		if (index-- == 0 || i >= len)
+			return hfe_sanitize_remote_text(s + start, i - start, 64, req->token);
+	}
+}
+
+/*
+ * One row of numbers as a real[] datum.  A value beyond real's range is a
+ * protocol violation, not Infinity (JSON has no infinite numbers, and TEI
+ * computes in float32); one too small for real becomes 0.
+ */
 static bool
-embedding_row(const cJSON *row, Datum *array, HfeWireError *err)
+embedding_row(const HfeHttpRequest *req, const cJSON *row, Datum *array,
+			  HfeWireError *err)
 {
 	int			n = cJSON_GetArraySize(row);
 	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
@@ -641,11 +724,23 @@ embedding_row(const cJSON *row, Datum *array, HfeWireError *err)
 
 	cJSON_ArrayForEach(item, row)
 	{
+		float4		value;
+
 		if (!cJSON_IsNumber(item))
 			return bad_response(err, cJSON_IsArray(item) ?
 								"token-level embeddings ([[[...]]]); the model is not a sentence-embedding model" :
 								"an embedding with a value that is not a number");
-		values[i++] = Float4GetDatum((float4) item->valuedouble);
+		value = (float4) item->valuedouble;
+		if (isinf(value) || isnan(value))
+		{
+			err->sqlstate = ERRCODE_PROTOCOL_VIOLATION;
+			err->message = pstrdup("the service sent a value out of range for type real");
+			err->detail = psprintf("Value %d of the embedding is %s.", i + 1,
+								   number_text(req, i));
+			err->hint = NULL;
+			return false;
+		}
+		values[i++] = Float4GetDatum(value);
 	}
 	*array = PointerGetDatum(construct_array(values, n, FLOAT4OID, sizeof(float4),
 											 true, TYPALIGN_INT));
@@ -669,13 +764,13 @@ hfe_parse_embedding(const HfeHttpRequest *req, Datum *array, HfeWireError *err)
 	/* TEI sends [[...]] even for one input; a bare [...] is accepted too */
 	row = cJSON_GetArrayItem(json, 0);
 	if (row == NULL || cJSON_IsNumber(row))
-		return embedding_row(json, array, err);
+		return embedding_row(req, json, array, err);
 	if (!cJSON_IsArray(row))
 		return bad_response(err, "not a JSON array of embeddings");
 	if (cJSON_GetArraySize(json) != 1)
 		return bad_response(err, psprintf("%d embeddings for one input",
 										  cJSON_GetArraySize(json)));
-	return embedding_row(row, array, err);
+	return embedding_row(req, row, array, err);
 }
 
 bool
@@ -858,26 +953,6 @@ hfendpoints_feature_extraction(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(end_call_datum(result, -1, cxt, old));
 }
 
-/* A route for infer(): a URL path, printable ASCII, no fragment. */
-static void
-check_route(const char *route)
-{
-	for (const char *p = route; *p; p++)
-	{
-		if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f || *p == '#' ||
-			*p == '\\')
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid route \"%s\"", route),
-					 errhint("A route is a URL path such as '/generate', without spaces, \"#\" or \"\\\".")));
-	}
-	if (strstr(route, "://") != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid route \"%s\"", route),
-				 errhint("A route is a path on the endpoint, such as '/generate', not a URL.")));
-}
-
 Datum
 hfendpoints_infer(PG_FUNCTION_ARGS)
 {
@@ -897,13 +972,11 @@ hfendpoints_infer(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(2))
 	{
 		route = text_to_cstring(PG_GETARG_TEXT_PP(2));
-		check_route(route);
+		hfe_check_route(route);
 		kind = HFE_ROUTE_PATH;
 	}
 	body = hfe_jsonb_to_utf8(PG_GETARG_DATUM(1));
 	target = resolve_arg(fcinfo);
-	if (route != NULL)
-		hfe_check_inference_url(target->server, hfe_target_url(target, kind, route));
 	req = send_call(target, kind, route, body, "run inference");
 	if (!hfe_parse_jsonb(req, &result, &err))
 		hfe_raise_wire_error(target, "run inference", &err);

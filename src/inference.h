@@ -95,7 +95,16 @@ extern HfeTarget *hfe_target_resolve(const char *endpoint);
 /* The host of a URL that passed hfe_check_inference_url ("?" if none). */
 extern char *hfe_url_host(const char *url);
 
-/* The URL a request of this route goes to; path only for HFE_ROUTE_PATH. */
+/*
+ * A route argument (infer, infer_batch): raises 22023 unless it is a URL
+ * path of printable ASCII without a fragment.
+ */
+extern void hfe_check_route(const char *route);
+
+/*
+ * The URL a request of this route goes to; path only for HFE_ROUTE_PATH,
+ * where the URL is checked against the server's rules.
+ */
 extern char *hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path);
 
 /*
@@ -156,6 +165,35 @@ pg_noreturn extern void hfe_raise_wire_error(const HfeTarget *target, const char
  * a cJSON object; body builders then take one input each (in the database
  * encoding) and return UTF-8 JSON text.
  */
+
+/*
+ * A key a body builder sets itself.  No option may name it: the body would
+ * carry the key twice, and a server reads the last one, which would be the
+ * caller's value instead of the function's (the input, say).  hint says
+ * what the key holds and how to pass that instead.
+ */
+typedef struct HfeOwnKey
+{
+	const char *key;
+	const char *hint;
+} HfeOwnKey;
+
+/*
+ * The keys each body builder sets itself, each list ended by {NULL, NULL};
+ * all three are defined together in inference.c.
+ */
+extern const HfeOwnKey hfe_text_generation_keys[];
+extern const HfeOwnKey hfe_chat_keys[];
+extern const HfeOwnKey hfe_feature_extraction_keys[];
+
+/*
+ * Refuse (22023) options that name one of keys.  argname is the jsonb
+ * argument the options came from ("extra", enrich's "parameters").  The
+ * option readers below call it for their jsonb argument; enrich for its
+ * parameters.
+ */
+extern void hfe_check_options(const cJSON *options, const HfeOwnKey *keys,
+							  const char *argname);
 
 /*
  * text_generation's "parameters" object from max_new_tokens, temperature,

@@ -496,6 +496,30 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/*
+ * A caller's route (infer, infer_batch): a URL path, printable ASCII, no
+ * fragment, not a URL.  Checked with the other arguments, before anything
+ * is sent; the URL it makes is checked again by hfe_target_url.
+ */
+void
+hfe_check_route(const char *route)
+{
+	for (const char *p = route; *p; p++)
+	{
+		if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f || *p == '#' ||
+			*p == '\\')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid route \"%s\"", route),
+					 errhint("A route is a URL path such as '/generate', without spaces, \"#\" or \"\\\".")));
+	}
+	if (strstr(route, "://") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid route \"%s\"", route),
+				 errhint("A route is a path on the endpoint, such as '/generate', not a URL.")));
+}
+
 char *
 hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
 {
@@ -503,6 +527,7 @@ hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
 	const char *query;
 	char	   *p;
 	size_t		len;
+	char	   *url;
 
 	if (route == HFE_ROUTE_ROOT)
 		return pstrdup(target->url);
@@ -523,9 +548,12 @@ hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
 		return psprintf("%s/v1/chat/completions%s", base, query);
 	}
 
+	/* a caller's path: the URL it makes must pass the server's rules too */
 	while (*path == '/')
 		path++;
-	return psprintf("%s/%s%s", base, path, query);
+	url = psprintf("%s/%s%s", base, path, query);
+	hfe_check_inference_url(target->server, url);
+	return url;
 }
 
 /* Request timeout: long enough for a held cold start when the target is cold. */

@@ -51,6 +51,17 @@ SELECT ord, output, error
   FROM hfendpoints.text_generation_batch('tgi', ARRAY['echo:ok', 'fail:boom', 'echo:fine', 'nul:x'],
                                          return_full_text => false, on_error => 'null');
 SELECT * FROM hfendpoints.text_generation_batch('tgi', ARRAY['x'], on_error => 'ignore');
+-- Options that name a key the body sets itself are refused (22023) before
+-- anything is sent, whatever on_error says.
+\! test/fake/hfctl requests-clear
+SELECT * FROM hfendpoints.text_generation_batch('tgi', ARRAY['a', 'b'],
+       extra_parameters => '{"inputs": "INJECTED"}', on_error => 'null');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.chat_batch('tgi', ARRAY['a', 'b'], extra => '{"messages": []}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.chat_batch('tgi', ARRAY[NULL]::text[], extra => '{"stream": true}');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl requests | grep -c . || true
 
 -- Retries inside the batch: 429s and 503s on some rows are retried on
 -- their own, and every row succeeds.
@@ -64,10 +75,32 @@ SELECT ord, array_length(output, 1) AS dims, error
   FROM hfendpoints.feature_extraction_batch('tei', ARRAY['hello', NULL, 'world']);
 SELECT b.output = hfendpoints.feature_extraction('tei', 'hello') AS same_as_single
   FROM hfendpoints.feature_extraction_batch('tei', ARRAY['hello']) b;
+-- an embedding value beyond real's range fails its row only
+\! test/fake/hfctl fault '{"path": "/endpoints/fake-user/tei", "match_body": "huge", "status": 200, "body": "[[0.25, 1e39]]"}'
+SELECT ord, array_length(output, 1) AS dims, error
+  FROM hfendpoints.feature_extraction_batch('tei', ARRAY['fine', 'huge'], on_error => 'null');
+\! test/fake/hfctl requests-clear
 SELECT ord, output, error FROM hfendpoints.chat_batch('tgi', ARRAY['echo:hi', 'echo:there'], system => 'be brief');
-\! test/fake/hfctl last-body --path /endpoints/fake-user/tgi/v1/chat/completions
+-- (the two requests race: their bodies in a fixed order)
+\! test/fake/hfctl requests --path /endpoints/fake-user/tgi/v1/chat/completions | grep 'body:' | sort
 SELECT ord, output -> 0 -> 0 ->> 'label' AS label, error
   FROM hfendpoints.infer_batch('clf', ARRAY['{"inputs": "I love it"}'::jsonb, NULL, '{"inputs": "meh"}']);
+-- infer_batch's route goes under the endpoint URL, checked as infer checks
+-- it: a bad one is refused (22023) before anything is sent, never cut.
+SELECT ord, output -> 'generated_text' AS generated, error
+  FROM hfendpoints.infer_batch('tgi', ARRAY['{"inputs": "echo:routed", "parameters": {"max_new_tokens": 3}}'::jsonb],
+                               route => '/generate');
+\! test/fake/hfctl requests-clear
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY['{}'::jsonb], route => 'a b');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY['{}'::jsonb], route => 'generate#frag');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY['{}'::jsonb], route => 'http://example.com/x',
+                                      on_error => 'null');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.infer_batch('tgi', ARRAY[NULL]::jsonb[], route => 'a\b');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl requests | grep -c . || true
 
 -- Empty and NULL arrays give no rows, and send nothing.
 \! test/fake/hfctl requests-clear

@@ -75,6 +75,33 @@ CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', pause_after => 'sto
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'http://127.0.0.1:1/x', pause_after => 'pause');
 \echo :LAST_ERROR_SQLSTATE
 
+-- Parameters never replace what enrich sends itself: the input of every
+-- task, TGI's "parameters", the chat's "messages" and "stream".  The first
+-- batch raises 22023 before any inference request, and nothing is written.
+UPDATE reviews SET summary = NULL, embedding = NULL WHERE id = 1;
+\! test/fake/hfctl requests-clear
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('reviews', 'body', 'embedding', 'emb', task => 'feature-extraction',
+                        parameters => '{"inputs": "INJECTED"}');
+\echo :LAST_ERROR_SQLSTATE
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', parameters => '{"inputs": "INJECTED"}');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen',
+                        parameters => '{"parameters": {"max_new_tokens": 1}}');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'chat',
+                        parameters => '{"system": "be brief", "messages": []}');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'chat',
+                        parameters => '{"stream": true}');
+RESET client_min_messages;
+\! test/fake/hfctl requests --path /endpoints/ | grep -c '^POST' || true
+SELECT summary, embedding FROM reviews WHERE id = 1;
+-- the chat body has "stream": false, as the chat functions send it
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'chat',
+                        parameters => '{"system": "be brief", "max_tokens": 5}');
+RESET client_min_messages;
+\! test/fake/hfctl last-body --path /endpoints/fake-user/gen
+SELECT summary FROM reviews WHERE id = 1;
+
 -- Killing the backend mid-job loses at most the batch in flight; running
 -- the job again finishes the table with every row written exactly once.
 CREATE TABLE docs (id int PRIMARY KEY, body text, summary text, writes int NOT NULL DEFAULT 0);

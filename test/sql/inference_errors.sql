@@ -32,6 +32,17 @@ SELECT hfendpoints.chat_completion('tgi', '{"role": "user"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT hfendpoints.chat('tgi', 'x', extra => '"text"');
 \echo :LAST_ERROR_SQLSTATE
+-- an option never replaces a key the function sets itself: the input,
+-- TGI's "parameters", the chat's "messages" and "stream"
+SELECT hfendpoints.text_generation('tgi', 'x', extra_parameters => '{"inputs": "INJECTED"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.text_generation('tgi', 'x', max_new_tokens => 5,
+                                   extra_parameters => '{"parameters": {"max_new_tokens": 1}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.chat('tgi', 'x', extra => '{"messages": [{"role": "user", "content": "INJECTED"}]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.chat_completion('tgi', '[{"role": "user", "content": "x"}]', extra => '{"stream": true}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT hfendpoints.feature_extraction('emb', 'x', truncation_direction => 'up');
 \echo :LAST_ERROR_SQLSTATE
 SELECT hfendpoints.feature_extraction('emb', 'x', dimensions => 0);
@@ -206,6 +217,23 @@ SELECT hfendpoints.feature_extraction('emb', 'x');
 -- ... a bare [...] row is accepted too
 \! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":[0.5, -0.25]}'
 SELECT hfendpoints.feature_extraction('emb', 'x') AS bare_row;
+-- a value beyond real's range is an error (08P01), not Infinity, with the
+-- server's text in the detail; one too small for real becomes 0
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[0.5, -1e39]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[ 1e999999 ]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[3.4e38, -1e-50, 1E-3]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x') AS in_range;
+-- NaN and Infinity are not JSON
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[0.5, NaN]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
+\! test/fake/hfctl fault '{"path":"/endpoints/fake-user/emb","count":1,"status":200,"body":"[[-Infinity]]"}'
+SELECT hfendpoints.feature_extraction('emb', 'x');
+\echo :LAST_ERROR_SQLSTATE
 -- invalid UTF-8: 22021
 \! test/fake/hfctl fault '{"path":"/endpoints/fake-user/tgi","count":1,"action":"invalid_utf8"}'
 SELECT hfendpoints.text_generation('tgi', 'x');
