@@ -553,6 +553,16 @@ add_command_args(cJSON *model, const HfeEndpointFields *f)
 		json_add(model, "args", json_string_list(f->container_args));
 }
 
+void
+hfe_api_add_secrets(HfeEndpointFields *f, int n, char *const *names,
+					char *const *values)
+{
+	if (f->secrets == NULL)
+		f->secrets = json_checked(cJSON_CreateObject());
+	for (int i = 0; i < n; i++)
+		json_add(f->secrets, names[i], cJSON_CreateString(values[i]));
+}
+
 /*
  * Create: accountId, model.revision and compute.scaling.scaleToZeroTimeout
  * are always sent, null when not given; task only when given (the API

@@ -133,6 +133,11 @@ typedef struct HfeEndpointFields
 	HfeStringList *tags;
 } HfeEndpointFields;
 
+/* Add names[i] = values[i] to f->secrets, made when NULL; the caller has
+ * checked that no name is already there. */
+extern void hfe_api_add_secrets(HfeEndpointFields *f, int n, char *const *names,
+								char *const *values);
+
 /* The JSON bodies of create (every key huggingface_hub sends) and of a
  * sparse update (only what is given).  The fields' cJSON trees are moved
  * into the body, so each HfeEndpointFields builds one body. */

@@ -49,6 +49,14 @@ static const HfeOption valid_options[] = {
 	{NULL, InvalidOid}
 };
 
+/*
+ * Endpoint secrets kept in a user mapping, "secret.<NAME>", so that
+ * create_endpoint(secrets_from_mapping => ...) can send them without their
+ * values ever being in an hfendpoints call's text.
+ */
+#define SECRET_OPTION_PREFIX "secret."
+#define SECRET_OPTION_PREFIX_LEN (sizeof(SECRET_OPTION_PREFIX) - 1)
+
 PG_FUNCTION_INFO_V1(hfendpoints_fdw_validator);
 
 /*
@@ -92,7 +100,44 @@ options_for_context(Oid context)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoString(&buf, opt->name);
 	}
+	if (context == UserMappingRelationId)
+		appendStringInfoString(&buf, ", " SECRET_OPTION_PREFIX "<name>");
 	return buf.data;
+}
+
+bool
+hfe_valid_secret_name(const char *name)
+{
+	if (*name == '\0')
+		return false;
+	for (const char *p = name; *p; p++)
+	{
+		if (!(isalnum((unsigned char) *p) || *p == '_'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A user mapping's "secret.<NAME>": NAME as hfe_valid_secret_name says, the
+ * value any text without control characters (it goes into a JSON string,
+ * but a line break in it is surely a mistake).  The value is never echoed.
+ */
+static void
+validate_secret_option(const char *option, const char *value)
+{
+	if (!hfe_valid_secret_name(option + SECRET_OPTION_PREFIX_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("invalid option \"%s\"", option),
+				 errdetail("The name after \"" SECRET_OPTION_PREFIX "\" may contain only letters, digits and underscores.")));
+	for (const char *p = value; *p; p++)
+	{
+		if ((unsigned char) *p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" contains a control character", option)));
+	}
 }
 
 /*
@@ -252,6 +297,12 @@ hfendpoints_fdw_validator(PG_FUNCTION_ARGS)
 		const HfeOption *opt;
 		char	   *value;
 
+		if (catalog == UserMappingRelationId &&
+			strncmp(def->defname, SECRET_OPTION_PREFIX, SECRET_OPTION_PREFIX_LEN) == 0)
+		{
+			validate_secret_option(def->defname, defGetString(def));
+			continue;
+		}
 		for (opt = valid_options; opt->name; opt++)
 		{
 			if (opt->context == catalog && strcmp(opt->name, def->defname) == 0)
@@ -409,6 +460,67 @@ hfe_server_get(bool need_token)
 							 quote_identifier(fs->servername))));
 	}
 	return server;
+}
+
+/*
+ * Zero the values of an options list from user_mapping_options, which may
+ * hold the token and endpoint secrets, and free it.
+ */
+static void
+free_mapping_options(List *options)
+{
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+
+		if (def->arg != NULL)
+			explicit_bzero(strVal(def->arg), strlen(strVal(def->arg)));
+	}
+	list_free_deep(options);
+}
+
+/*
+ * The values of the current role's user mapping options "secret.<NAME>" on
+ * server, for each of names[0..n-1], read at call time: they are never in
+ * the call's text.  A missing one is an error whose hint shows the command
+ * that adds it; the names are the caller's, already checked.
+ */
+char	  **
+hfe_mapping_secrets(const HfeServer *server, int n, char *const *names)
+{
+	bool		has_mapping;
+	List	   *mapping = user_mapping_options(GetUserId(), server->serverid, &has_mapping);
+	char	  **values = palloc0(sizeof(char *) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		ListCell   *cell;
+
+		foreach(cell, mapping)
+		{
+			DefElem    *def = (DefElem *) lfirst(cell);
+
+			if (strncmp(def->defname, SECRET_OPTION_PREFIX, SECRET_OPTION_PREFIX_LEN) == 0 &&
+				strcmp(def->defname + SECRET_OPTION_PREFIX_LEN, names[i]) == 0)
+				values[i] = pstrdup(defGetString(def));
+		}
+		if (values[i] == NULL)
+		{
+			char	   *option = psprintf(SECRET_OPTION_PREFIX "%s", names[i]);
+
+			free_mapping_options(mapping);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("the user mapping for role \"%s\" on server \"%s\" has no option \"%s\"",
+							GetUserNameFromId(GetUserId(), false), server->servername, option),
+					 errhint("Add it with: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD %s '...');",
+							 quote_identifier(server->servername), quote_identifier(option))));
+		}
+	}
+	free_mapping_options(mapping);
+	return values;
 }
 
 /* Does host match one of the comma-separated patterns (case-insensitive)? */

@@ -26,6 +26,14 @@ typedef struct HfeServer
 } HfeServer;
 
 extern HfeServer *hfe_server_get(bool need_token);
+
+/* Is name a valid <NAME> of a user mapping option "secret.<NAME>"? */
+extern bool hfe_valid_secret_name(const char *name);
+
+/* The values of the current role's user mapping options "secret.<NAME>"
+ * for names[0..n-1]; 42704 for a missing one. */
+extern char **hfe_mapping_secrets(const HfeServer *server, int n,
+								  char *const *names);
 extern void hfe_check_inference_url(const HfeServer *server, const char *url);
 extern bool hfe_host_matches(const char *patterns, const char *host);
 
