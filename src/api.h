@@ -57,7 +57,8 @@ extern HfeHttpRequest *hfe_api_send(const HfeServer *server, const char *method,
  * body that is not JSON.  action completes "could not ...". */
 extern cJSON *hfe_api_result(HfeHttpRequest *req, const char *action);
 
-/* whoami-v2, cached per backend for each (hub_url, token). */
+/* whoami-v2, cached per backend for the user mapping (its OID), until a
+ * mapping or server changes. */
 extern cJSON *hfe_whoami(const HfeServer *server);
 
 /* The whoami user's own namespace; an error for org or app tokens. */

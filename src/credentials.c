@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
@@ -23,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
@@ -58,6 +60,26 @@ static const HfeOption valid_options[] = {
 #define SECRET_OPTION_PREFIX_LEN (sizeof(SECRET_OPTION_PREFIX) - 1)
 
 PG_FUNCTION_INFO_V1(hfendpoints_fdw_validator);
+
+uint64		hfe_credentials_generation = 0;
+
+/*
+ * Any change to a user mapping or a server, as postgres_fdw's connection
+ * cache watches them.  Only a counter moves: a callback may run in the
+ * middle of a call, while a cache entry is in use.
+ */
+static void
+credentials_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	hfe_credentials_generation++;
+}
+
+void
+hfe_credentials_init(void)
+{
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, credentials_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, credentials_changed, (Datum) 0);
+}
 
 /*
  * The valid option closest to "name" in this context, for a "did you mean"
@@ -348,9 +370,13 @@ strip_trailing_slash(char *url)
 	return url;
 }
 
-/* The user mapping's options for userid, falling back to PUBLIC. */
+/*
+ * The user mapping's options for userid, falling back to PUBLIC, and its
+ * OID in *umid (InvalidOid when there is none).  The values may be
+ * secrets: free the list with free_mapping_options.
+ */
 static List *
-user_mapping_options(Oid userid, Oid serverid, bool *found)
+user_mapping_options(Oid userid, Oid serverid, Oid *umid)
 {
 	HeapTuple	tp;
 	Datum		datum;
@@ -362,16 +388,56 @@ user_mapping_options(Oid userid, Oid serverid, bool *found)
 	if (!HeapTupleIsValid(tp))
 		tp = SearchSysCache2(USERMAPPINGUSERSERVER,
 							 ObjectIdGetDatum(InvalidOid), ObjectIdGetDatum(serverid));
-	*found = HeapTupleIsValid(tp);
-	if (!*found)
+	*umid = InvalidOid;
+	if (!HeapTupleIsValid(tp))
 		return NIL;
+	*umid = ((Form_pg_user_mapping) GETSTRUCT(tp))->oid;
 
 	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
 							Anum_pg_user_mapping_umoptions, &isnull);
 	if (!isnull)
-		options = untransformRelOptions(datum);
+	{
+		/*
+		 * untransformRelOptions would make an unzeroed copy of a short
+		 * (1-byte header) array: make our own, and zero it.
+		 */
+		struct varlena *flat = PG_DETOAST_DATUM_COPY(datum);
+
+		options = untransformRelOptions(PointerGetDatum(flat));
+		explicit_bzero(flat, VARSIZE(flat));
+		pfree(flat);
+	}
 	ReleaseSysCache(tp);
 	return options;
+}
+
+/*
+ * Zero the values of an options list from user_mapping_options, which may
+ * hold the token and endpoint secrets, and free it.
+ */
+static void
+free_mapping_options(List *options)
+{
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+
+		if (def->arg != NULL)
+			explicit_bzero(strVal(def->arg), strlen(strVal(def->arg)));
+	}
+	list_free_deep(options);
+}
+
+/* A reset callback: the token dies zeroed with the HfeServer's context. */
+static void
+zero_token(void *arg)
+{
+	HfeServer  *server = (HfeServer *) arg;
+
+	if (server->token != NULL)
+		explicit_bzero(server->token, strlen(server->token));
 }
 
 /*
@@ -389,6 +455,7 @@ hfe_server_get(bool need_token)
 	List	   *mapping;
 	bool		has_mapping;
 	ListCell   *cell;
+	MemoryContextCallback *cb;
 
 	fs = GetForeignServerByName(hfe_server_name, true);
 	if (fs == NULL)
@@ -431,7 +498,8 @@ hfe_server_get(bool need_token)
 			server->allow_http = defGetBoolean(def);
 	}
 
-	mapping = user_mapping_options(GetUserId(), fs->serverid, &has_mapping);
+	mapping = user_mapping_options(GetUserId(), fs->serverid, &server->umid);
+	has_mapping = OidIsValid(server->umid);
 	foreach(cell, mapping)
 	{
 		DefElem    *def = (DefElem *) lfirst(cell);
@@ -441,6 +509,11 @@ hfe_server_get(bool need_token)
 		else if (strcmp(def->defname, "namespace") == 0)
 			server->namespace = pstrdup(defGetString(def));
 	}
+	free_mapping_options(mapping);
+	cb = palloc(sizeof(MemoryContextCallback));
+	cb->func = zero_token;
+	cb->arg = server;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
 	if (need_token && server->token == NULL)
 	{
@@ -463,25 +536,6 @@ hfe_server_get(bool need_token)
 }
 
 /*
- * Zero the values of an options list from user_mapping_options, which may
- * hold the token and endpoint secrets, and free it.
- */
-static void
-free_mapping_options(List *options)
-{
-	ListCell   *cell;
-
-	foreach(cell, options)
-	{
-		DefElem    *def = (DefElem *) lfirst(cell);
-
-		if (def->arg != NULL)
-			explicit_bzero(strVal(def->arg), strlen(strVal(def->arg)));
-	}
-	list_free_deep(options);
-}
-
-/*
  * The values of the current role's user mapping options "secret.<NAME>" on
  * server, for each of names[0..n-1], read at call time: they are never in
  * the call's text.  A missing one is an error whose hint shows the command
@@ -490,8 +544,8 @@ free_mapping_options(List *options)
 char	  **
 hfe_mapping_secrets(const HfeServer *server, int n, char *const *names)
 {
-	bool		has_mapping;
-	List	   *mapping = user_mapping_options(GetUserId(), server->serverid, &has_mapping);
+	Oid			umid;
+	List	   *mapping = user_mapping_options(GetUserId(), server->serverid, &umid);
 	char	  **values = palloc0(sizeof(char *) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)

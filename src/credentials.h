@@ -21,9 +21,19 @@ typedef struct HfeServer
 	char	   *hub_url;		/* Hub base (whoami), no trailing slash */
 	char	   *allowed_hosts;	/* comma-separated host patterns */
 	bool		allow_http;
-	char	   *token;			/* from the user mapping */
+	Oid			umid;			/* the user mapping used, or InvalidOid */
+	char	   *token;			/* from the user mapping; zeroed when the
+								 * memory context it lives in is reset */
 	char	   *namespace;		/* the mapping's default namespace, or NULL */
 } HfeServer;
+
+/*
+ * Bumped whenever a user mapping or foreign server changes, here or in
+ * another session (syscache callbacks): per-backend caches keyed by a user
+ * mapping's OID hold only what was learnt under this generation.
+ */
+extern uint64 hfe_credentials_generation;
+extern void hfe_credentials_init(void);
 
 extern HfeServer *hfe_server_get(bool need_token);
 

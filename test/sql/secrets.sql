@@ -397,3 +397,23 @@ SELECT hfendpoints.update_endpoint('sec-mapped', secrets_from_mapping => ARRAY[N
 SELECT hfendpoints.delete_endpoint('sec-mapped');
 ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface
     OPTIONS (DROP "secret.API_KEY", DROP "secret.db_password_2");
+
+--
+-- 8. Secrets stay secret in memory too: a backend holds the same small
+-- number of copies of its token after 1 round of requests as after 100
+-- (the ones SECURITY.md names), once DISCARD ALL has run; buffers that
+-- held it are zeroed before they are freed.
+--
+\! test/token_copies.sh 1 100
+-- The per-session caches are keyed by the user mapping's OID, not the
+-- token, and forgotten when a mapping or server changes: a new token, or
+-- a new hub_url, is used at once.
+SELECT hfendpoints.whoami() ->> 'name' AS cached;
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_other_token');
+SELECT hfendpoints.whoami() ->> 'name' AS after_new_token;
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
+SELECT hfendpoints.whoami() ->> 'name' AS after_old_token;
+ALTER SERVER huggingface OPTIONS (SET hub_url 'http://127.0.0.1:1');
+SELECT state, message, token_seen FROM pg_temp.attempt($$SELECT hfendpoints.whoami()$$);
+ALTER SERVER huggingface OPTIONS (SET hub_url :'fake_url');
+SELECT hfendpoints.whoami() ->> 'name' AS after_server_change;
