@@ -64,18 +64,25 @@ hfe_api_result(HfeHttpRequest *req, const char *action)
 	return json;
 }
 
-/* whoami cache: the JSON text for one (hub_url, token), in TopMemoryContext */
-static char *whoami_key = NULL;
+/*
+ * whoami cache: the JSON text for one user mapping, in TopMemoryContext.
+ * It is keyed by the mapping's OID, not by strings that hold the token, and
+ * holds only what was learnt since the last change to a mapping or server
+ * (hfe_credentials_generation): a new token or hub_url asks again.
+ */
+static Oid	whoami_umid = InvalidOid;
+static uint64 whoami_generation;
 static char *whoami_text = NULL;
 
 cJSON *
 hfe_whoami(const HfeServer *server)
 {
-	char	   *key = psprintf("%s\n%s", server->hub_url, server->token ? server->token : "");
 	HfeHttpRequest *req;
 	cJSON	   *json;
 
-	if (whoami_key != NULL && strcmp(whoami_key, key) == 0)
+	if (whoami_text != NULL && OidIsValid(server->umid) &&
+		whoami_umid == server->umid &&
+		whoami_generation == hfe_credentials_generation)
 		return hfe_json_parse(whoami_text, strlen(whoami_text));
 
 	req = hfe_http_request("GET", psprintf("%s/api/whoami-v2", server->hub_url),
@@ -88,16 +95,15 @@ hfe_whoami(const HfeServer *server)
 		hfe_raise_bad_response("look up the token's user (whoami)",
 							   "The response has no \"name\".");
 
-	if (whoami_key != NULL)
+	if (whoami_text != NULL)
 	{
-		explicit_bzero(whoami_key, strlen(whoami_key));
-		pfree(whoami_key);
 		pfree(whoami_text);
-		whoami_key = whoami_text = NULL;
+		whoami_text = NULL;
 	}
 	/* the answer as parsed, so with the token masked should it be echoed */
 	whoami_text = MemoryContextStrdup(TopMemoryContext, hfe_json_print(json));
-	whoami_key = MemoryContextStrdup(TopMemoryContext, key);
+	whoami_umid = server->umid;
+	whoami_generation = hfe_credentials_generation;
 	return json;
 }
 
@@ -608,6 +614,16 @@ add_command_args(cJSON *model, const HfeEndpointFields *f)
 		json_add(model, "command", json_string_list(f->container_command));
 	if (f->container_args != NULL)
 		json_add(model, "args", json_string_list(f->container_args));
+}
+
+void
+hfe_api_add_secrets(HfeEndpointFields *f, int n, char *const *names,
+					char *const *values)
+{
+	if (f->secrets == NULL)
+		f->secrets = json_checked(cJSON_CreateObject());
+	for (int i = 0; i < n; i++)
+		json_add(f->secrets, names[i], cJSON_CreateString(values[i]));
 }
 
 /*

@@ -57,7 +57,8 @@ extern HfeHttpRequest *hfe_api_send(const HfeServer *server, const char *method,
  * body that is not JSON.  action completes "could not ...". */
 extern cJSON *hfe_api_result(HfeHttpRequest *req, const char *action);
 
-/* whoami-v2, cached per backend for each (hub_url, token). */
+/* whoami-v2, cached per backend for the user mapping (its OID), until a
+ * mapping or server changes. */
 extern cJSON *hfe_whoami(const HfeServer *server);
 
 /* The whoami user's own namespace; an error for org or app tokens. */
@@ -134,6 +135,11 @@ typedef struct HfeEndpointFields
 	bool		cache_http_responses;
 	HfeStringList *tags;
 } HfeEndpointFields;
+
+/* Add names[i] = values[i] to f->secrets, made when NULL; the caller has
+ * checked that no name is already there. */
+extern void hfe_api_add_secrets(HfeEndpointFields *f, int n, char *const *names,
+								char *const *values);
 
 /* The JSON bodies of create (every key huggingface_hub sends) and of a
  * sparse update (only what is given).  The fields' cJSON trees are moved

@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
@@ -23,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
@@ -49,7 +51,35 @@ static const HfeOption valid_options[] = {
 	{NULL, InvalidOid}
 };
 
+/*
+ * Endpoint secrets kept in a user mapping, "secret.<NAME>", so that
+ * create_endpoint(secrets_from_mapping => ...) can send them without their
+ * values ever being in an hfendpoints call's text.
+ */
+#define SECRET_OPTION_PREFIX "secret."
+#define SECRET_OPTION_PREFIX_LEN (sizeof(SECRET_OPTION_PREFIX) - 1)
+
 PG_FUNCTION_INFO_V1(hfendpoints_fdw_validator);
+
+uint64		hfe_credentials_generation = 0;
+
+/*
+ * Any change to a user mapping or a server, as postgres_fdw's connection
+ * cache watches them.  Only a counter moves: a callback may run in the
+ * middle of a call, while a cache entry is in use.
+ */
+static void
+credentials_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	hfe_credentials_generation++;
+}
+
+void
+hfe_credentials_init(void)
+{
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, credentials_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, credentials_changed, (Datum) 0);
+}
 
 /*
  * The valid option closest to "name" in this context, for a "did you mean"
@@ -92,7 +122,44 @@ options_for_context(Oid context)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoString(&buf, opt->name);
 	}
+	if (context == UserMappingRelationId)
+		appendStringInfoString(&buf, ", " SECRET_OPTION_PREFIX "<name>");
 	return buf.data;
+}
+
+bool
+hfe_valid_secret_name(const char *name)
+{
+	if (*name == '\0')
+		return false;
+	for (const char *p = name; *p; p++)
+	{
+		if (!(isalnum((unsigned char) *p) || *p == '_'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A user mapping's "secret.<NAME>": NAME as hfe_valid_secret_name says, the
+ * value any text without control characters (it goes into a JSON string,
+ * but a line break in it is surely a mistake).  The value is never echoed.
+ */
+static void
+validate_secret_option(const char *option, const char *value)
+{
+	if (!hfe_valid_secret_name(option + SECRET_OPTION_PREFIX_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("invalid option \"%s\"", option),
+				 errdetail("The name after \"" SECRET_OPTION_PREFIX "\" may contain only letters, digits and underscores.")));
+	for (const char *p = value; *p; p++)
+	{
+		if ((unsigned char) *p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" contains a control character", option)));
+	}
 }
 
 /*
@@ -252,6 +319,12 @@ hfendpoints_fdw_validator(PG_FUNCTION_ARGS)
 		const HfeOption *opt;
 		char	   *value;
 
+		if (catalog == UserMappingRelationId &&
+			strncmp(def->defname, SECRET_OPTION_PREFIX, SECRET_OPTION_PREFIX_LEN) == 0)
+		{
+			validate_secret_option(def->defname, defGetString(def));
+			continue;
+		}
 		for (opt = valid_options; opt->name; opt++)
 		{
 			if (opt->context == catalog && strcmp(opt->name, def->defname) == 0)
@@ -297,9 +370,13 @@ strip_trailing_slash(char *url)
 	return url;
 }
 
-/* The user mapping's options for userid, falling back to PUBLIC. */
+/*
+ * The user mapping's options for userid, falling back to PUBLIC, and its
+ * OID in *umid (InvalidOid when there is none).  The values may be
+ * secrets: free the list with free_mapping_options.
+ */
 static List *
-user_mapping_options(Oid userid, Oid serverid, bool *found)
+user_mapping_options(Oid userid, Oid serverid, Oid *umid)
 {
 	HeapTuple	tp;
 	Datum		datum;
@@ -311,16 +388,56 @@ user_mapping_options(Oid userid, Oid serverid, bool *found)
 	if (!HeapTupleIsValid(tp))
 		tp = SearchSysCache2(USERMAPPINGUSERSERVER,
 							 ObjectIdGetDatum(InvalidOid), ObjectIdGetDatum(serverid));
-	*found = HeapTupleIsValid(tp);
-	if (!*found)
+	*umid = InvalidOid;
+	if (!HeapTupleIsValid(tp))
 		return NIL;
+	*umid = ((Form_pg_user_mapping) GETSTRUCT(tp))->oid;
 
 	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
 							Anum_pg_user_mapping_umoptions, &isnull);
 	if (!isnull)
-		options = untransformRelOptions(datum);
+	{
+		/*
+		 * untransformRelOptions would make an unzeroed copy of a short
+		 * (1-byte header) array: make our own, and zero it.
+		 */
+		struct varlena *flat = PG_DETOAST_DATUM_COPY(datum);
+
+		options = untransformRelOptions(PointerGetDatum(flat));
+		explicit_bzero(flat, VARSIZE(flat));
+		pfree(flat);
+	}
 	ReleaseSysCache(tp);
 	return options;
+}
+
+/*
+ * Zero the values of an options list from user_mapping_options, which may
+ * hold the token and endpoint secrets, and free it.
+ */
+static void
+free_mapping_options(List *options)
+{
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+
+		if (def->arg != NULL)
+			explicit_bzero(strVal(def->arg), strlen(strVal(def->arg)));
+	}
+	list_free_deep(options);
+}
+
+/* A reset callback: the token dies zeroed with the HfeServer's context. */
+static void
+zero_token(void *arg)
+{
+	HfeServer  *server = (HfeServer *) arg;
+
+	if (server->token != NULL)
+		explicit_bzero(server->token, strlen(server->token));
 }
 
 /*
@@ -338,6 +455,7 @@ hfe_server_get(bool need_token)
 	List	   *mapping;
 	bool		has_mapping;
 	ListCell   *cell;
+	MemoryContextCallback *cb;
 
 	fs = GetForeignServerByName(hfe_server_name, true);
 	if (fs == NULL)
@@ -380,7 +498,8 @@ hfe_server_get(bool need_token)
 			server->allow_http = defGetBoolean(def);
 	}
 
-	mapping = user_mapping_options(GetUserId(), fs->serverid, &has_mapping);
+	mapping = user_mapping_options(GetUserId(), fs->serverid, &server->umid);
+	has_mapping = OidIsValid(server->umid);
 	foreach(cell, mapping)
 	{
 		DefElem    *def = (DefElem *) lfirst(cell);
@@ -390,6 +509,11 @@ hfe_server_get(bool need_token)
 		else if (strcmp(def->defname, "namespace") == 0)
 			server->namespace = pstrdup(defGetString(def));
 	}
+	free_mapping_options(mapping);
+	cb = palloc(sizeof(MemoryContextCallback));
+	cb->func = zero_token;
+	cb->arg = server;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
 	if (need_token && server->token == NULL)
 	{
@@ -409,6 +533,48 @@ hfe_server_get(bool need_token)
 							 quote_identifier(fs->servername))));
 	}
 	return server;
+}
+
+/*
+ * The values of the current role's user mapping options "secret.<NAME>" on
+ * server, for each of names[0..n-1], read at call time: they are never in
+ * the call's text.  A missing one is an error whose hint shows the command
+ * that adds it; the names are the caller's, already checked.
+ */
+char	  **
+hfe_mapping_secrets(const HfeServer *server, int n, char *const *names)
+{
+	Oid			umid;
+	List	   *mapping = user_mapping_options(GetUserId(), server->serverid, &umid);
+	char	  **values = palloc0(sizeof(char *) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		ListCell   *cell;
+
+		foreach(cell, mapping)
+		{
+			DefElem    *def = (DefElem *) lfirst(cell);
+
+			if (strncmp(def->defname, SECRET_OPTION_PREFIX, SECRET_OPTION_PREFIX_LEN) == 0 &&
+				strcmp(def->defname + SECRET_OPTION_PREFIX_LEN, names[i]) == 0)
+				values[i] = pstrdup(defGetString(def));
+		}
+		if (values[i] == NULL)
+		{
+			char	   *option = psprintf(SECRET_OPTION_PREFIX "%s", names[i]);
+
+			free_mapping_options(mapping);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("the user mapping for role \"%s\" on server \"%s\" has no option \"%s\"",
+							GetUserNameFromId(GetUserId(), false), server->servername, option),
+					 errhint("Add it with: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD %s '...');",
+							 quote_identifier(server->servername), quote_identifier(option))));
+		}
+	}
+	free_mapping_options(mapping);
+	return values;
 }
 
 /* Does host match one of the comma-separated patterns (case-insensitive)? */

@@ -21,11 +21,29 @@ typedef struct HfeServer
 	char	   *hub_url;		/* Hub base (whoami), no trailing slash */
 	char	   *allowed_hosts;	/* comma-separated host patterns */
 	bool		allow_http;
-	char	   *token;			/* from the user mapping */
+	Oid			umid;			/* the user mapping used, or InvalidOid */
+	char	   *token;			/* from the user mapping; zeroed when the
+								 * memory context it lives in is reset */
 	char	   *namespace;		/* the mapping's default namespace, or NULL */
 } HfeServer;
 
+/*
+ * Bumped whenever a user mapping or foreign server changes, here or in
+ * another session (syscache callbacks): per-backend caches keyed by a user
+ * mapping's OID hold only what was learnt under this generation.
+ */
+extern uint64 hfe_credentials_generation;
+extern void hfe_credentials_init(void);
+
 extern HfeServer *hfe_server_get(bool need_token);
+
+/* Is name a valid <NAME> of a user mapping option "secret.<NAME>"? */
+extern bool hfe_valid_secret_name(const char *name);
+
+/* The values of the current role's user mapping options "secret.<NAME>"
+ * for names[0..n-1]; 42704 for a missing one. */
+extern char **hfe_mapping_secrets(const HfeServer *server, int n,
+								  char *const *names);
 extern void hfe_check_inference_url(const HfeServer *server, const char *url);
 extern bool hfe_host_matches(const char *patterns, const char *host);
 

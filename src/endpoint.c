@@ -259,14 +259,52 @@ typedef struct FieldArgs
 	int			path;
 	int			cache_http_responses;
 	int			tags;
+	int			secrets_from_mapping;
 } FieldArgs;
 
 /*
+ * secrets_from_mapping: names of the caller's user mapping options
+ * "secret.<NAME>", whose values are sent in model.secrets with those of
+ * secrets.  A name may be given once, here or in secrets: which value would
+ * win is not obvious.  The values are read later, with the server.
+ */
+static HfeStringList *
+mapping_secret_names_arg(FunctionCallInfo fcinfo, int argno, const cJSON *secrets)
+{
+	HfeStringList *names;
+
+	if (argno >= PG_NARGS())	/* SQL objects older than the library */
+		return NULL;
+	names = string_list_arg(fcinfo, argno, "secrets_from_mapping");
+
+	for (int i = 0; names != NULL && i < names->n; i++)
+	{
+		bool		twice = cJSON_GetObjectItemCaseSensitive(secrets, names->items[i]) != NULL;
+
+		if (!hfe_valid_secret_name(names->items[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid secret name \"%s\" in secrets_from_mapping", names->items[i]),
+					 errdetail("Secret names may contain only letters, digits and underscores.")));
+		for (int j = 0; j < i && !twice; j++)
+			twice = strcmp(names->items[i], names->items[j]) == 0;
+		if (twice)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("secret \"%s\" is given more than once", names->items[i]),
+					 errdetail("A secret may be named once, in secrets or in secrets_from_mapping.")));
+	}
+	return names;
+}
+
+/*
  * Read and check the shared fields.  Required-ness is the caller's
- * business: here NULL only means "not given".
+ * business: here NULL only means "not given".  *from_mapping gets
+ * secrets_from_mapping, for add_mapping_secrets once the server is known.
  */
 static void
-read_fields(FunctionCallInfo fcinfo, const FieldArgs *a, HfeEndpointFields *f)
+read_fields(FunctionCallInfo fcinfo, const FieldArgs *a, HfeEndpointFields *f,
+			HfeStringList **from_mapping)
 {
 	f->accelerator = text_arg(fcinfo, a->accelerator, "accelerator");
 	f->instance_size = text_arg(fcinfo, a->instance_size, "instance_size");
@@ -289,6 +327,7 @@ read_fields(FunctionCallInfo fcinfo, const FieldArgs *a, HfeEndpointFields *f)
 	f->container_args = string_list_arg(fcinfo, a->container_args, "container_args");
 	f->env = object_arg(fcinfo, a->env, "env", true);
 	f->secrets = object_arg(fcinfo, a->secrets, "secrets", true);
+	*from_mapping = mapping_secret_names_arg(fcinfo, a->secrets_from_mapping, f->secrets);
 	f->domain = raw_text_arg(fcinfo, a->domain);
 	f->path = raw_text_arg(fcinfo, a->path);
 	f->has_cache_http_responses = !PG_ARGISNULL(a->cache_http_responses);
@@ -318,6 +357,16 @@ read_fields(FunctionCallInfo fcinfo, const FieldArgs *a, HfeEndpointFields *f)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("scaling_threshold must be a finite number")));
 	check_custom_image(f->custom_image);
+}
+
+/* Add the values of secrets_from_mapping to f->secrets, read now. */
+static void
+add_mapping_secrets(HfeEndpointFields *f, const HfeServer *server,
+					const HfeStringList *names)
+{
+	if (names != NULL)
+		hfe_api_add_secrets(f, names->n, names->items,
+							hfe_mapping_secrets(server, names->n, names->items));
 }
 
 /*
@@ -747,7 +796,8 @@ hfendpoints_whoami(PG_FUNCTION_ARGS)
  * instance_type, region, vendor, namespace, task, revision, type,
  * min_replica, max_replica, scale_to_zero_timeout, custom_image,
  * container_command, container_args, env, secrets, domain, path,
- * cache_http_responses, tags, account_id, scaling_metric, scaling_threshold)
+ * cache_http_responses, tags, account_id, scaling_metric, scaling_threshold,
+ * secrets_from_mapping)
  */
 static const FieldArgs create_args = {
 	.repository = 1, .framework = 2, .accelerator = 3, .instance_size = 4,
@@ -755,7 +805,7 @@ static const FieldArgs create_args = {
 	.max_replica = 13, .scale_to_zero_timeout = 14, .custom_image = 15,
 	.container_command = 16, .container_args = 17, .env = 18, .secrets = 19,
 	.domain = 20, .path = 21, .cache_http_responses = 22, .tags = 23,
-	.scaling_metric = 25, .scaling_threshold = 26
+	.scaling_metric = 25, .scaling_threshold = 26, .secrets_from_mapping = 27
 };
 
 PG_FUNCTION_INFO_V1(hfendpoints_create_endpoint);
@@ -763,6 +813,7 @@ Datum
 hfendpoints_create_endpoint(PG_FUNCTION_ARGS)
 {
 	HfeEndpointFields f = {0};
+	HfeStringList *from_mapping;
 	HfeServer  *server;
 	char	   *namespace;
 	char	   *action;
@@ -770,7 +821,7 @@ hfendpoints_create_endpoint(PG_FUNCTION_ARGS)
 	HfeHttpRequest *req;
 
 	f.name = name_arg(fcinfo, 0);
-	read_fields(fcinfo, &create_args, &f);
+	read_fields(fcinfo, &create_args, &f, &from_mapping);
 	f.region = required_text_arg(fcinfo, 6, "region");
 	f.vendor = required_text_arg(fcinfo, 7, "vendor");
 	f.type = PG_ARGISNULL(11) ? "authenticated" : text_arg(fcinfo, 11, "type");
@@ -802,6 +853,7 @@ hfendpoints_create_endpoint(PG_FUNCTION_ARGS)
 
 	server = hfe_server_get(true);
 	namespace = namespace_arg(fcinfo, 8, server);
+	add_mapping_secrets(&f, server, from_mapping);
 	action = psprintf("create endpoint \"%s\"", f.name);
 	body = hfe_api_create_body(&f);
 	req = hfe_api_send(server, "POST", psprintf("/endpoint/%s", namespace), body);
@@ -907,7 +959,7 @@ hfendpoints_scale_to_zero_endpoint(PG_FUNCTION_ARGS)
  * instance_type, min_replica, max_replica, scale_to_zero_timeout,
  * scaling_metric, scaling_threshold, repository, framework, revision, task,
  * custom_image, container_command, container_args, env, secrets, domain,
- * path, cache_http_responses, tags)
+ * path, cache_http_responses, tags, secrets_from_mapping)
  */
 static const FieldArgs update_args = {
 	.accelerator = 2, .instance_size = 3, .instance_type = 4,
@@ -915,7 +967,8 @@ static const FieldArgs update_args = {
 	.scaling_metric = 8, .scaling_threshold = 9, .repository = 10,
 	.framework = 11, .revision = 12, .task = 13, .custom_image = 14,
 	.container_command = 15, .container_args = 16, .env = 17, .secrets = 18,
-	.domain = 19, .path = 20, .cache_http_responses = 21, .tags = 22
+	.domain = 19, .path = 20, .cache_http_responses = 21, .tags = 22,
+	.secrets_from_mapping = 23
 };
 
 PG_FUNCTION_INFO_V1(hfendpoints_update_endpoint);
@@ -923,6 +976,7 @@ Datum
 hfendpoints_update_endpoint(PG_FUNCTION_ARGS)
 {
 	HfeEndpointFields f = {0};
+	HfeStringList *from_mapping;
 	char	   *name = name_arg(fcinfo, 0);
 	HfeServer  *server;
 	char	   *namespace;
@@ -931,7 +985,7 @@ hfendpoints_update_endpoint(PG_FUNCTION_ARGS)
 	HfeHttpRequest *req;
 	bool		any = false;
 
-	read_fields(fcinfo, &update_args, &f);
+	read_fields(fcinfo, &update_args, &f, &from_mapping);
 	for (int i = 2; i < PG_NARGS(); i++)
 		any |= !PG_ARGISNULL(i);
 	if (!any)
@@ -942,6 +996,7 @@ hfendpoints_update_endpoint(PG_FUNCTION_ARGS)
 
 	server = hfe_server_get(true);
 	namespace = namespace_arg(fcinfo, 1, server);
+	add_mapping_secrets(&f, server, from_mapping);
 	action = psprintf("update endpoint \"%s\"", name);
 	body = hfe_api_update_body(&f);
 	req = hfe_api_send(server, "PUT", endpoint_path(namespace, name, ""), body);

@@ -15,6 +15,7 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 
+#include "credentials.h"
 #include "hfendpoints.h"
 #include "http.h"
 #include "jobs.h"
@@ -67,6 +68,7 @@ _PG_init(void)
 	hfe_define_gucs();
 	hfe_json_init();
 	hfe_http_global_init();
+	hfe_credentials_init();
 
 	/*
 	 * Statistics and job progress live in shared memory, which can only be

@@ -14,6 +14,10 @@
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "common/pg_prng.h"
 #include "utils/timestamp.h"
 
@@ -28,10 +32,66 @@
 #define MAX_BACKOFF_MS 30000
 #define MAX_COLD_START_POLL_MS 2000
 
+#ifdef __GLIBC__
+/*
+ * libcurl's allocator: malloc's, but every block is zeroed before it is
+ * freed, so that the request buffers libcurl builds (each holds the
+ * Authorization header, so the token) leave no copy behind
+ * (doc/architecture.md §3.5).  realloc moves the block itself, to zero
+ * the old one.  Called by libcurl only, outside any PostgreSQL context.
+ */
+static void
+curl_zfree(void *ptr)
+{
+	if (ptr != NULL)
+	{
+		explicit_bzero(ptr, malloc_usable_size(ptr));
+		free(ptr);
+	}
+}
+
+static void *
+curl_zmalloc(size_t size)
+{
+	return malloc(size);
+}
+
+static void *
+curl_zrealloc(void *ptr, size_t size)
+{
+	void	   *moved;
+
+	if (ptr == NULL)
+		return malloc(size);
+	moved = malloc(size > 0 ? size : 1);
+	if (moved == NULL)
+		return NULL;
+	memcpy(moved, ptr, Min(size, malloc_usable_size(ptr)));
+	curl_zfree(ptr);
+	return moved;
+}
+
+static char *
+curl_zstrdup(const char *s)
+{
+	size_t		len = strlen(s) + 1;
+	char	   *copy = malloc(len);
+
+	if (copy != NULL)
+		memcpy(copy, s, len);
+	return copy;
+}
+#endif
+
 void
 hfe_http_global_init(void)
 {
+#ifdef __GLIBC__
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_zmalloc, curl_zfree,
+							 curl_zrealloc, curl_zstrdup, calloc) != CURLE_OK)
+#else
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+#endif
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not initialize libcurl")));
@@ -199,6 +259,18 @@ header_callback(char *line, size_t size, size_t nitems, void *userdata)
 	return len;
 }
 
+/*
+ * Free a header list built by hfe_http_prepare_easy, zeroing each header
+ * first: libcurl's copies of the Authorization header hold the token.
+ */
+void
+hfe_http_free_headers(struct curl_slist *list)
+{
+	for (struct curl_slist *h = list; h != NULL; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
+	curl_slist_free_all(list);
+}
+
 static void
 append_header(struct curl_slist **list, const char *header)
 {
@@ -206,7 +278,7 @@ append_header(struct curl_slist **list, const char *header)
 
 	if (newlist == NULL)
 	{
-		curl_slist_free_all(*list);
+		hfe_http_free_headers(*list);
 		*list = NULL;
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),

@@ -88,6 +88,7 @@ hfe_http_ok(const HfeHttpRequest *req)
 /* http.c internals shared with http_multi.c */
 extern void hfe_http_prepare_easy(CURL *easy, HfeHttpRequest *req,
 								  struct curl_slist **headers);
+extern void hfe_http_free_headers(struct curl_slist *list);
 extern void hfe_http_reset_response(HfeHttpRequest *req);
 extern int	hfe_http_retry_delay_ms(HfeHttpRequest *req, TimestampTz now);
 extern void hfe_http_global_init(void);

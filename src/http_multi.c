@@ -195,7 +195,7 @@ release_slot(Slot *slot)
 {
 	if (slot->easy != NULL && slot->req != NULL)
 		curl_multi_remove_handle(multi, slot->easy);
-	curl_slist_free_all(slot->headers);
+	hfe_http_free_headers(slot->headers);	/* zeroed: they hold the token */
 	slot->headers = NULL;
 	slot->req = NULL;
 }

@@ -7,12 +7,13 @@
  *		(paused, failed, starting, scaled to zero) and cold starts, and the
  *		errors of a failed inference request.
  *
- * Cache: one entry per (server, api_url, token, default namespace, the
- * argument's namespace if any, name), kept in its own memory context under
- * TopMemoryContext for hfendpoints.endpoint_cache_ttl; only endpoints found
- * running are kept, so that a cold one is looked at on every call until it
- * is awake (each wake-up is a cold start counted).  Keys hold the token, so
- * they are zeroed before being freed.  An entry whose URL stops
+ * Cache: one entry per (server, api_url, user mapping OID and credentials
+ * generation, default namespace, the argument's namespace if any, name),
+ * kept in its own memory context under TopMemoryContext for
+ * hfendpoints.endpoint_cache_ttl; only endpoints found running are kept,
+ * so that a cold one is looked at on every call until it is awake (each
+ * wake-up is a cold start counted).  Keys hold no token; a change to a
+ * user mapping or server makes every entry a miss.  An entry whose URL stops
  * answering is dropped and the name resolved again, once per call.
  *
  *-------------------------------------------------------------------------
@@ -41,7 +42,7 @@
 typedef struct CacheEntry
 {
 	struct CacheEntry *next;
-	char	   *key;			/* holds the token: zeroed before pfree */
+	char	   *key;			/* see cache_key */
 	char	   *namespace;		/* the namespace the name resolved in */
 	char	   *url;
 	char	   *checked_hosts;	/* allowed_hosts the URL was checked against */
@@ -58,14 +59,15 @@ static CacheEntry *cache_head = NULL;
 /*
  * The key is the endpoint argument as given (namespace or none, name) with
  * everything that decides what it resolves to: the server, its API URL, the
- * token and the mapping's default namespace.  A cache hit so needs no
- * whoami to find the default namespace.
+ * user mapping (whose token and default namespace cannot have changed
+ * under the same credentials generation) and the mapping's default
+ * namespace.  A cache hit so needs no whoami to find the default namespace.
  */
 static char *
 cache_key(const HfeTarget *t)
 {
-	return psprintf("%s\n%s\n%s\n%s\n%s\n%s", t->server->servername,
-					t->server->api_url, t->server->token ? t->server->token : "",
+	return psprintf("%s\n%s\n%u\n" UINT64_FORMAT "\n%s\n%s\n%s", t->server->servername,
+					t->server->api_url, t->server->umid, hfe_credentials_generation,
 					t->server->namespace ? t->server->namespace : "",
 					t->namespace_given ? t->namespace : "", t->name);
 }

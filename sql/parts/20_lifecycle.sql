@@ -66,12 +66,13 @@ CREATE FUNCTION @extschema@.create_endpoint(
     tags text[] DEFAULT NULL,
     account_id text DEFAULT NULL,
     scaling_metric text DEFAULT NULL,
-    scaling_threshold double precision DEFAULT NULL)
+    scaling_threshold double precision DEFAULT NULL,
+    secrets_from_mapping text[] DEFAULT NULL)
 RETURNS @extschema@.endpoint
 AS 'MODULE_PATHNAME', 'hfendpoints_create_endpoint'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.create_endpoint(text, text, text, text, text, text, text, text, text, text, text, text, integer, integer, integer, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text, text, double precision) IS
-    'creates an Inference Endpoint (billable); returns it, usually still pending';
+COMMENT ON FUNCTION @extschema@.create_endpoint(text, text, text, text, text, text, text, text, text, text, text, text, integer, integer, integer, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text, text, double precision, text[]) IS
+    'creates an Inference Endpoint (billable); returns it, usually still pending; secrets_from_mapping names user mapping options "secret.<NAME>" sent as secrets';
 
 CREATE FUNCTION @extschema@.get_endpoint(name text, namespace text DEFAULT NULL)
 RETURNS @extschema@.endpoint
@@ -132,12 +133,13 @@ CREATE FUNCTION @extschema@.update_endpoint(
     domain text DEFAULT NULL,
     path text DEFAULT NULL,
     cache_http_responses boolean DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    secrets_from_mapping text[] DEFAULT NULL)
 RETURNS @extschema@.endpoint
 AS 'MODULE_PATHNAME', 'hfendpoints_update_endpoint'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text, integer, integer, integer, text, double precision, text, text, text, text, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[]) IS
-    'changes an Inference Endpoint; only the arguments given (not NULL) are sent';
+COMMENT ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text, integer, integer, integer, text, double precision, text, text, text, text, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text[]) IS
+    'changes an Inference Endpoint; only the arguments given (not NULL) are sent; secrets_from_mapping names user mapping options "secret.<NAME>" sent as secrets';
 
 CREATE FUNCTION @extschema@.delete_endpoint(name text, namespace text DEFAULT NULL)
 RETURNS void
@@ -167,25 +169,25 @@ COMMENT ON FUNCTION @extschema@.list_hardware(text) IS
 
 -- Everything here is for hfendpoints_user, not PUBLIC.
 REVOKE ALL ON FUNCTION @extschema@.whoami() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.create_endpoint(text, text, text, text, text, text, text, text, text, text, text, text, integer, integer, integer, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text, text, double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.create_endpoint(text, text, text, text, text, text, text, text, text, text, text, text, integer, integer, integer, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text, text, double precision, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.get_endpoint(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.list_endpoints(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.pause_endpoint(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.resume_endpoint(text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.scale_to_zero_endpoint(text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text, integer, integer, integer, text, double precision, text, text, text, text, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text, integer, integer, integer, text, double precision, text, text, text, text, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.delete_endpoint(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.wait_endpoint(text, text, interval, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.list_hardware(text) FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION @extschema@.whoami() TO hfendpoints_user;
-GRANT EXECUTE ON FUNCTION @extschema@.create_endpoint(text, text, text, text, text, text, text, text, text, text, text, text, integer, integer, integer, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text, text, double precision) TO hfendpoints_user;
+GRANT EXECUTE ON FUNCTION @extschema@.create_endpoint(text, text, text, text, text, text, text, text, text, text, text, text, integer, integer, integer, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text, text, double precision, text[]) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.get_endpoint(text, text) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.list_endpoints(text) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.pause_endpoint(text, text) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.resume_endpoint(text, text, boolean) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.scale_to_zero_endpoint(text, text) TO hfendpoints_user;
-GRANT EXECUTE ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text, integer, integer, integer, text, double precision, text, text, text, text, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[]) TO hfendpoints_user;
+GRANT EXECUTE ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text, integer, integer, integer, text, double precision, text, text, text, text, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text[]) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.delete_endpoint(text, text) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.wait_endpoint(text, text, interval, interval) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.list_hardware(text) TO hfendpoints_user;

@@ -21,7 +21,6 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
 SELECT dblink_connect('regress_bg', 'dbname=' || current_database());
-SELECT dblink_exec('regress_bg', 'CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token ''hf_fake_token'')');
 \! test/fake/hfctl fault '{"path":"/v2/endpoint/fake-user/slow","count":1,"action":"hang"}'
 SELECT dblink_send_query('regress_bg', 'SELECT hfendpoints.get_endpoint(''slow'')');
 -- wait until the request is in flight, then cancel it

@@ -119,7 +119,6 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
 SELECT dblink_connect('regress_job', 'dbname=' || current_database());
-SELECT dblink_exec('regress_job', 'CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token ''hf_fake_token'')');
 SELECT dblink_exec('regress_job', 'SET hfendpoints.max_concurrency = 4');
 SELECT dblink_send_query('regress_job',
     $$CALL hfendpoints.enrich('docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}', batch_size => 10)$$);

@@ -373,3 +373,79 @@ DROP USER MAPPING FOR regress_sec_alice SERVER huggingface;
 DROP USER MAPPING FOR regress_sec_bob SERVER huggingface;
 DROP ROLE regress_sec_alice;
 DROP ROLE regress_sec_bob;
+
+--
+-- 7. Endpoint secrets kept in the user mapping, as options
+-- "secret.<NAME>", and sent with secrets_from_mapping: their values are in
+-- no hfendpoints call's text, reach the service, and come back redacted.
+--
+-- The validator: letters, digits and underscores after "secret."; a value
+-- of any text but control characters, never echoed; user mappings only.
+SELECT state, message, detail, strpos(concat(message, detail), 's3cr3t') > 0 AS value_seen
+FROM (VALUES ($$ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (ADD "secret.API-KEY" 's3cr3t')$$),
+             ($$ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (ADD "secret." 's3cr3t')$$),
+             ($$ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (ADD "secret.API_KEY" E's3cr3t\nFAKE LOG LINE')$$),
+             ($$ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (ADD secret 's3cr3t')$$),
+             ($$CREATE SERVER regress_sec FOREIGN DATA WRAPPER hfendpoints OPTIONS ("secret.API_KEY" 's3cr3t')$$))
+     AS c(stmt),
+LATERAL pg_temp.attempt(c.stmt) AS a;
+-- the hint names the form
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (ADD secret 'x');
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface
+    OPTIONS (ADD "secret.API_KEY" 's3cr3t-mapped-1', ADD "secret.db_password_2" 's3cr3t mapped "2" é');
+-- create: mapped secrets merged with those given inline; on the wire, the
+-- values; in the result, masks.
+SELECT name, raw -> 'model' -> 'secrets' AS secrets, strpos(raw::text, 's3cr3t') > 0 AS secret_value_seen
+FROM hfendpoints.create_endpoint('sec-mapped', repository => 'gpt2', framework => 'pytorch',
+    accelerator => 'cpu', instance_size => 'x2', instance_type => 'intel-icl',
+    region => 'us-east-1', vendor => 'aws', secrets => '{"INLINE": "s3cr3t-inline"}',
+    secrets_from_mapping => ARRAY['API_KEY', 'db_password_2']);
+\! test/fake/hfctl last-body --path /v2/endpoint/fake-user --method POST
+-- update: the map sent is the mapped secrets (an empty array sends an
+-- empty map, which clears them, as secrets => '{}' does)
+SELECT raw -> 'model' -> 'secrets' AS secrets, strpos(raw::text, 's3cr3t') > 0 AS secret_value_seen
+FROM hfendpoints.update_endpoint('sec-mapped', secrets_from_mapping => ARRAY['db_password_2']);
+\! test/fake/hfctl last-body --path /v2/endpoint/fake-user/sec-mapped --method PUT
+SELECT raw -> 'model' -> 'secrets' AS secrets
+FROM hfendpoints.update_endpoint('sec-mapped', secrets_from_mapping => '{}');
+\! test/fake/hfctl last-body --path /v2/endpoint/fake-user/sec-mapped --method PUT
+-- Errors, before anything is sent: a name the mapping lacks (the hint
+-- shows the command), a name given twice, an invalid name, a null.
+\! test/fake/hfctl requests-clear
+SELECT hfendpoints.update_endpoint('sec-mapped', secrets_from_mapping => ARRAY['API_KEY', 'NOPE']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.create_endpoint('sec-mapped-2', repository => 'gpt2', framework => 'pytorch',
+    accelerator => 'cpu', instance_size => 'x2', instance_type => 'intel-icl',
+    region => 'us-east-1', vendor => 'aws', secrets_from_mapping => ARRAY['Api_Key']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.update_endpoint('sec-mapped', secrets => '{"API_KEY": "s3cr3t-inline"}',
+    secrets_from_mapping => ARRAY['API_KEY']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.update_endpoint('sec-mapped', secrets_from_mapping => ARRAY['API_KEY', 'API_KEY']);
+SELECT hfendpoints.update_endpoint('sec-mapped', secrets_from_mapping => ARRAY['API-KEY']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT hfendpoints.update_endpoint('sec-mapped', secrets_from_mapping => ARRAY[NULL]);
+\! test/fake/hfctl requests | wc -l
+SELECT hfendpoints.delete_endpoint('sec-mapped');
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface
+    OPTIONS (DROP "secret.API_KEY", DROP "secret.db_password_2");
+
+--
+-- 8. Secrets stay secret in memory too: a backend holds the same small
+-- number of copies of its token after 1 round of requests as after 100
+-- (the ones SECURITY.md names), once DISCARD ALL has run; buffers that
+-- held it are zeroed before they are freed.
+--
+\! test/token_copies.sh 1 100
+-- The per-session caches are keyed by the user mapping's OID, not the
+-- token, and forgotten when a mapping or server changes: a new token, or
+-- a new hub_url, is used at once.
+SELECT hfendpoints.whoami() ->> 'name' AS cached;
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_other_token');
+SELECT hfendpoints.whoami() ->> 'name' AS after_new_token;
+ALTER USER MAPPING FOR CURRENT_USER SERVER huggingface OPTIONS (SET token 'hf_fake_token');
+SELECT hfendpoints.whoami() ->> 'name' AS after_old_token;
+ALTER SERVER huggingface OPTIONS (SET hub_url 'http://127.0.0.1:1');
+SELECT state, message, token_seen FROM pg_temp.attempt($$SELECT hfendpoints.whoami()$$);
+ALTER SERVER huggingface OPTIONS (SET hub_url :'fake_url');
+SELECT hfendpoints.whoami() ->> 'name' AS after_server_change;
