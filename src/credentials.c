@@ -22,7 +22,10 @@
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "catalog/pg_type.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
@@ -398,12 +401,32 @@ user_mapping_options(Oid userid, Oid serverid, Oid *umid)
 	if (!isnull)
 	{
 		/*
-		 * untransformRelOptions would make an unzeroed copy of a short
-		 * (1-byte header) array: make our own, and zero it.
+		 * Not untransformRelOptions(): it leaves unzeroed copies behind (of
+		 * a short, 1-byte header array; and, before PostgreSQL 19, of each
+		 * "name=value" string).  Our own copy of the array, each element
+		 * split into a DefElem of fresh strings, every copy zeroed.
 		 */
-		struct varlena *flat = PG_DETOAST_DATUM_COPY(datum);
+		ArrayType  *flat = DatumGetArrayTypePCopy(datum);
+		Datum	   *elems;
+		int			nelems;
 
-		options = untransformRelOptions(PointerGetDatum(flat));
+		deconstruct_array(flat, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &nelems);
+		for (int i = 0; i < nelems; i++)
+		{
+			char	   *pair = TextDatumGetCString(elems[i]);
+			char	   *eq = strchr(pair, '=');
+			Node	   *value = NULL;
+
+			if (eq != NULL)
+			{
+				*eq = '\0';
+				value = (Node *) makeString(pstrdup(eq + 1));
+			}
+			options = lappend(options, makeDefElem(pstrdup(pair), value, -1));
+			explicit_bzero(pair, strlen(pair) + (eq ? strlen(eq + 1) + 1 : 0));
+			pfree(pair);
+		}
+		pfree(elems);
 		explicit_bzero(flat, VARSIZE(flat));
 		pfree(flat);
 	}
