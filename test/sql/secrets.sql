@@ -313,10 +313,11 @@ BEGIN
     END LOOP;
 END
 $$;
+-- (the backend is in flight, though not always in its wait at this instant)
 SELECT query, pg_temp.seen(query) AS token_seen
 FROM pg_stat_activity
-WHERE backend_type = 'client backend' AND wait_event_type = 'Extension'
-  AND pid <> pg_backend_pid();
+WHERE backend_type = 'client backend' AND state = 'active'
+  AND query LIKE '%text_generation_batch%' AND pid <> pg_backend_pid();
 SELECT count(*) AS backends_showing_a_token
 FROM pg_stat_activity
 WHERE pg_temp.seen(query) AND pid <> pg_backend_pid();
