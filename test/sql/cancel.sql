@@ -23,21 +23,11 @@ RESET client_min_messages;
 SELECT dblink_connect('regress_bg', 'dbname=' || current_database());
 \! test/fake/hfctl fault '{"path":"/v2/endpoint/fake-user/slow","count":1,"action":"hang"}'
 SELECT dblink_send_query('regress_bg', 'SELECT hfendpoints.get_endpoint(''slow'')');
--- wait until the request is in flight, then cancel it
-DO $$
-DECLARE
-    bg int;
-BEGIN
-    FOR i IN 1..200 LOOP
-        SELECT pid INTO bg FROM pg_stat_activity
-         WHERE query LIKE '%get_endpoint(''slow'')%' AND pid <> pg_backend_pid()
-           AND wait_event_type = 'Extension';
-        EXIT WHEN bg IS NOT NULL;
-        PERFORM pg_sleep(0.05);
-    END LOOP;
-    PERFORM pg_cancel_backend(bg);
-END
-$$;
+-- wait until the request has reached the fake (it is in flight, held
+-- there by the fault), then cancel it
+\! for i in $(seq 300); do test/fake/hfctl requests --path /v2/endpoint/fake-user/slow | grep -q slow && break; sleep 0.1; done
+SELECT pg_cancel_backend(pid) AS cancelled FROM pg_stat_activity
+ WHERE query LIKE '%get_endpoint(''slow'')%' AND pid <> pg_backend_pid();
 SELECT * FROM dblink_get_result('regress_bg', false) AS t(e hfendpoints.endpoint);
 SELECT * FROM dblink_get_result('regress_bg', false) AS t(e hfendpoints.endpoint);
 -- the other session works again too
