@@ -75,7 +75,6 @@ cache_key(const HfeTarget *t)
 static void
 cache_free(CacheEntry *e)
 {
-	explicit_bzero(e->key, strlen(e->key));
 	pfree(e->key);
 	pfree(e->namespace);
 	pfree(e->url);
@@ -177,7 +176,6 @@ cache_store(const HfeTarget *t, bool public)
 											 (int64) hfe_endpoint_cache_ttl_s * 1000);
 	e->next = cache_head;
 	cache_head = e;
-	explicit_bzero(key, strlen(key));
 	pfree(key);
 }
 
@@ -392,7 +390,6 @@ hfe_target_resolve(const char *endpoint)
 
 	key = cache_key(t);
 	e = hfe_endpoint_cache_ttl_s > 0 ? cache_lookup(key) : NULL;
-	explicit_bzero(key, strlen(key));
 	pfree(key);
 	if (e != NULL)
 	{
@@ -441,7 +438,6 @@ hfe_target_refresh(HfeTarget *target)
 	target->refreshed = true;
 	key = cache_key(target);
 	cache_drop(key);
-	explicit_bzero(key, strlen(key));
 	pfree(key);
 
 	elog(DEBUG1, "hfendpoints: %s stopped answering, resolving it again", target->label);
