@@ -51,7 +51,8 @@
 #include "commands/defrem.h"
 
 #include "fuzz.h"
-#include "hfendpoints.h"
+#include "guc.h"
+#include "json.h"
 
 /* ---------------------------------------------------------------------
  * Globals the backend normally defines

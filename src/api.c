@@ -15,8 +15,8 @@
 
 #include "api.h"
 #include "errors.h"
-#include "hfendpoints.h"
-#include "stats.h"
+#include "guc.h"
+#include "observer.h"
 
 #define MAX_ENDPOINT_NAME 32
 #define REDACTED "********"
@@ -29,8 +29,7 @@ hfe_api_send(const HfeServer *server, const char *method, const char *path,
 
 	req = hfe_http_request(method, psprintf("%s%s", server->api_url, path),
 						   server->token);
-	req->stats_server = server->serverid;
-	req->stats_label = HFE_LABEL_MANAGEMENT_API;
+	hfe_tag_request(req, server->serverid, HFE_LABEL_MANAGEMENT_API, false);
 	if (body != NULL)
 		hfe_http_set_json_body(req, body);
 	hfe_http_perform(req);
@@ -87,8 +86,7 @@ hfe_whoami(const HfeServer *server)
 
 	req = hfe_http_request("GET", psprintf("%s/api/whoami-v2", server->hub_url),
 						   server->token);
-	req->stats_server = server->serverid;
-	req->stats_label = HFE_LABEL_HUB;
+	hfe_tag_request(req, server->serverid, HFE_LABEL_HUB, false);
 	hfe_http_perform(req);
 	json = hfe_api_result(req, "look up the token's user (whoami)");
 	if (!cJSON_IsObject(json) || hfe_json_string(json, "name") == NULL)

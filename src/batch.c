@@ -33,9 +33,10 @@
 #include "utils/tuplesort.h"
 #include "utils/tuplestore.h"
 
-#include "hfendpoints.h"
+#include "guc.h"
 #include "inference.h"
 #include "jobs.h"
+#include "observer.h"
 
 PG_FUNCTION_INFO_V1(hfendpoints_text_generation_batch);
 PG_FUNCTION_INFO_V1(hfendpoints_chat_batch);
@@ -286,7 +287,7 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 	{
 		reqs[r] = hfe_target_request(target, batch->route, batch->path,
 									 batch->bodies[run.input_of_req[r]]);
-		reqs[r]->job_row = true;
+		hfe_tag_request(reqs[r], target->server->serverid, target->stats_label, true);
 	}
 	run.parsed = palloc0(sizeof(bool) * nreqs);
 	run.parse_error = palloc0(sizeof(HfeWireError *) * nreqs);

@@ -12,8 +12,6 @@
  */
 #include "postgres.h"
 
-#include <curl/curl.h>
-
 #include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "catalog/pg_foreign_data_wrapper.h"
@@ -31,8 +29,10 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
+#include "compat.h"
 #include "credentials.h"
-#include "hfendpoints.h"
+#include "guc.h"
+#include "url.h"
 
 #define DEFAULT_API_URL "https://api.endpoints.huggingface.cloud/v2"
 #define DEFAULT_HUB_URL "https://huggingface.co"
@@ -165,74 +165,21 @@ validate_secret_option(const char *option, const char *value)
 	}
 }
 
-/*
- * Split a URL with libcurl's parser.  Returns false if it does not parse.
- * The CURLU handle is freed before returning, so callers may raise errors.
- */
-static bool
-split_url(const char *url, char **scheme, char **host, bool *has_userinfo,
-		  bool *has_fragment)
-{
-	CURLU	   *h = curl_url();
-	char	   *part = NULL;
-	bool		ok = false;
-
-	*scheme = *host = NULL;
-	*has_userinfo = *has_fragment = false;
-	if (h == NULL)
-		return false;
-	/* default scheme guessing off: "example.com" is not a URL here */
-	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
-		goto done;
-	if (curl_url_get(h, CURLUPART_SCHEME, &part, 0) != CURLUE_OK)
-		goto done;
-	*scheme = pstrdup(part);
-	curl_free(part);
-	part = NULL;
-	if (curl_url_get(h, CURLUPART_HOST, &part, 0) != CURLUE_OK)
-		goto done;
-	*host = pstrdup(part);
-	curl_free(part);
-	part = NULL;
-	if (curl_url_get(h, CURLUPART_USER, &part, 0) == CURLUE_OK)
-	{
-		*has_userinfo = true;
-		curl_free(part);
-		part = NULL;
-	}
-	if (curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
-	{
-		*has_fragment = true;
-		curl_free(part);
-		part = NULL;
-	}
-	/* libcurl reports no fragment for an empty one ("...#") */
-	if (strchr(url, '#') != NULL)
-		*has_fragment = true;
-	ok = true;
-done:
-	curl_url_cleanup(h);
-	return ok;
-}
-
 /* Service base URLs: http(s), a host, no user-info, no fragment. */
 static void
 validate_base_url(const char *option, const char *url)
 {
-	char	   *scheme;
-	char	   *host;
-	bool		userinfo;
-	bool		fragment;
+	HfeUrlParts parts;
 
-	if (!split_url(url, &scheme, &host, &userinfo, &fragment) ||
-		(strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+	if (!hfe_url_split(url, &parts) ||
+		(strcmp(parts.scheme, "http") != 0 && strcmp(parts.scheme, "https") != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\" is not an http or https URL",
 						option, url),
 				 errhint("Use a URL such as \"%s\".",
 						 strcmp(option, "api_url") == 0 ? DEFAULT_API_URL : DEFAULT_HUB_URL)));
-	if (userinfo || fragment)
+	if (parts.has_userinfo || parts.has_fragment)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": URLs with user information or a fragment are not accepted",
@@ -646,16 +593,17 @@ hfe_host_matches(const char *patterns, const char *host)
 void
 hfe_check_inference_url(const HfeServer *server, const char *url)
 {
-	char	   *scheme;
-	char	   *host;
-	bool		userinfo;
-	bool		fragment;
+	HfeUrlParts parts;
+	const char *scheme;
+	const char *host;
 
-	if (!split_url(url, &scheme, &host, &userinfo, &fragment))
+	if (!hfe_url_split(url, &parts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid endpoint URL"),
 				 errhint("Give an endpoint name, \"namespace/name\", or an https:// URL.")));
+	scheme = parts.scheme;
+	host = parts.host;
 	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -667,12 +615,12 @@ hfe_check_inference_url(const HfeServer *server, const char *url)
 				 errmsg("plain http endpoint URLs are not allowed on server \"%s\"",
 						server->servername),
 				 errhint("Use https, or have the server's owner set its option allow_http to true.")));
-	if (userinfo)
+	if (parts.has_userinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("endpoint URLs must not contain user information"),
 				 errhint("Store credentials in a user mapping, not in the URL.")));
-	if (fragment)
+	if (parts.has_fragment)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("endpoint URLs must not contain a fragment")));

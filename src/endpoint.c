@@ -38,7 +38,9 @@
 #include "api.h"
 #include "endpoint.h"
 #include "errors.h"
-#include "hfendpoints.h"
+#include "guc.h"
+#include "observer.h"
+#include "url.h"
 
 /* columns of hfendpoints.endpoint (sql/parts/20_lifecycle.sql) */
 #define ENDPOINT_NATTS 22
@@ -614,23 +616,17 @@ static bool
 endpoint_is_healthy(const HfeServer *server, const HfeEndpoint *ep,
 					TimestampTz deadline)
 {
-	const char *route = ep->health_route ? ep->health_route : "";
-	char	   *base = pstrdup(ep->url);
-	size_t		len = strlen(base);
+	char	   *url = hfe_url_with_path(ep->url, ep->health_route ? ep->health_route : "");
 	HfeHttpRequest *req;
 
-	while (len > 0 && base[len - 1] == '/')
-		base[--len] = '\0';
-	while (*route == '/')
-		route++;
 	/*
 	 * The probe carries the token: the URL the control plane gave must pass
 	 * the server's rules, as an inference URL does.
 	 */
-	hfe_check_inference_url(server, psprintf("%s/%s", base, route));
-	req = hfe_http_request("GET", psprintf("%s/%s", base, route), server->token);
-	req->stats_server = server->serverid;
-	req->stats_label = psprintf("%s/%s", ep->namespace, ep->name);
+	hfe_check_inference_url(server, url);
+	req = hfe_http_request("GET", url, server->token);
+	hfe_tag_request(req, server->serverid, psprintf("%s/%s", ep->namespace, ep->name),
+					false);
 	req->no_retry = true;
 	if (deadline != 0)
 		req->timeout_ms = (int) Min((long) hfe_request_timeout_ms,

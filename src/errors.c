@@ -42,7 +42,7 @@
 #include "mb/pg_wchar.h"
 
 #include "errors.h"
-#include "hfendpoints.h"
+#include "guc.h"
 #include "json.h"
 
 #define MAX_DETAIL_CHARS 500

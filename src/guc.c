@@ -11,7 +11,7 @@
 
 #include "utils/guc.h"
 
-#include "hfendpoints.h"
+#include "guc.h"
 
 char	   *hfe_server_name = NULL;
 int			hfe_connect_timeout_ms = 10000;

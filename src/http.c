@@ -21,7 +21,7 @@
 #include "common/pg_prng.h"
 #include "utils/timestamp.h"
 
-#include "hfendpoints.h"
+#include "guc.h"
 #include "http.h"
 
 /* HFE_VERSION comes from the Makefile: default_version in hfendpoints.control */

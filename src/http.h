@@ -32,12 +32,8 @@ typedef struct HfeHttpRequest
 	int			timeout_ms;		/* 0: hfendpoints.request_timeout */
 	TimestampTz	retry_503_until;	/* retry 503s until then (cold start); 0: off */
 	bool		no_retry;		/* send once, whatever happens */
-	Oid			stats_server;	/* the server it counts for in hfendpoints.stats */
-	const char *stats_label;	/* the endpoint it counts for: "ns/name", a
-								 * host or "(management API)"; never a URL
-								 * or a secret (stats.c) */
-	bool		job_row;		/* one input of a batch: counts as a row
-								 * done in hfendpoints.jobs (jobs.c) */
+	const void *observer_arg;	/* opaque here: handed to
+								 * hfe_http_attempt_hook with the request */
 
 	/* what came back */
 	long		status;			/* HTTP status, 0 when no response arrived */
@@ -84,6 +80,18 @@ hfe_http_ok(const HfeHttpRequest *req)
 	return req->curl_code == CURLE_OK && !req->response_too_large &&
 		req->status >= 200 && req->status < 300;
 }
+
+/*
+ * Called for every attempt the engine finishes (cancelled false) or
+ * abandons in flight (cancelled true: a cancel, a statement timeout, an
+ * error), with the body bytes libcurl sent and received for it; final
+ * when no retry follows.  The engine knows nothing of what is counted:
+ * whoever sets the hook (once, in _PG_init) reads req->observer_arg.  It
+ * runs outside libcurl's callbacks and must not raise.
+ */
+typedef void (*HfeHttpAttemptHook) (const HfeHttpRequest *req, int64 bytes_sent,
+									int64 bytes_received, bool cancelled, bool final);
+extern HfeHttpAttemptHook hfe_http_attempt_hook;
 
 /* http.c internals shared with http_multi.c */
 extern void hfe_http_prepare_easy(CURL *easy, HfeHttpRequest *req,

@@ -33,10 +33,9 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "hfendpoints.h"
+#include "compat.h"
+#include "guc.h"
 #include "http.h"
-#include "jobs.h"
-#include "stats.h"
 
 #define MAX_WATCHED (2 * HFE_MAX_CONCURRENCY + 16)
 #define IDLE_POLL_MS 1000
@@ -60,6 +59,8 @@ typedef struct WatchedSocket
 	curl_socket_t fd;
 	int			what;			/* CURL_POLL_IN, _OUT or _INOUT */
 } WatchedSocket;
+
+HfeHttpAttemptHook hfe_http_attempt_hook = NULL;
 
 static CURLM *multi = NULL;
 static Slot slots[HFE_MAX_CONCURRENCY];
@@ -215,7 +216,7 @@ transfer_sizes(CURL *easy, int64 *sent, int64 *received)
 
 /*
  * Abort every transfer still in flight; safe to call at any time.  Each
- * one counts as a cancel in hfendpoints.stats.
+ * one is reported to the attempt hook as cancelled.
  */
 static void
 abort_all_transfers(void)
@@ -228,7 +229,8 @@ abort_all_transfers(void)
 			int64		received;
 
 			transfer_sizes(slots[i].easy, &sent, &received);
-			hfe_stats_count_attempt(slots[i].req, sent, received, true);
+			if (hfe_http_attempt_hook)
+				hfe_http_attempt_hook(slots[i].req, sent, received, true, true);
 			slots[i].req->state = REQ_DONE;
 		}
 		release_slot(&slots[i]);
@@ -236,9 +238,8 @@ abort_all_transfers(void)
 }
 
 /*
- * A transfer finished: record its outcome, count it in hfendpoints.stats
- * (and, for the last attempt of a batch row, in hfendpoints.jobs) and
- * decide whether it is retried.  Returns the retry delay in ms, or -1 when
+ * A transfer finished: record its outcome, report it to the attempt hook
+ * and decide whether it is retried.  Returns the retry delay in ms, or -1 when
  * the request is done.
  */
 static int
@@ -266,9 +267,8 @@ finish_transfer(Slot *slot, CURLcode result)
 		req->response_alloc = 1;
 	}
 	delay = hfe_http_retry_delay_ms(req, now);
-	hfe_stats_count_attempt(req, sent, received, false);
-	if (delay < 0 && req->job_row)
-		hfe_job_row_finished(hfe_http_ok(req));
+	if (hfe_http_attempt_hook)
+		hfe_http_attempt_hook(req, sent, received, false, delay < 0);
 	return delay;
 }
 

@@ -32,7 +32,7 @@
 #include "utils/memutils.h"
 
 #include "errors.h"
-#include "hfendpoints.h"
+#include "guc.h"
 #include "inference.h"
 
 PG_FUNCTION_INFO_V1(hfendpoints_text_generation);

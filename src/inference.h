@@ -33,6 +33,7 @@
 
 #include "fmgr.h"
 
+#include "compat.h"
 #include "credentials.h"
 #include "http.h"
 #include "json.h"
@@ -91,9 +92,6 @@ typedef struct HfeWireError
  * Every URL, given or resolved, must pass the server's allowlist.
  */
 extern HfeTarget *hfe_target_resolve(const char *endpoint);
-
-/* The host of a URL that passed hfe_check_inference_url ("?" if none). */
-extern char *hfe_url_host(const char *url);
 
 /*
  * A route argument (infer, infer_batch): raises 22023 unless it is a URL

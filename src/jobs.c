@@ -33,10 +33,10 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "hfendpoints.h"
-#include "inference.h"
 #include "jobs.h"
+#include "shmem.h"
 #include "stats.h"
+#include "url.h"
 
 PG_FUNCTION_INFO_V1(hfendpoints_jobs);
 PG_FUNCTION_INFO_V1(hfendpoints_job_begin);
@@ -94,21 +94,21 @@ max_backends(void)
 #endif
 }
 
-Size
-hfe_jobs_shmem_size(void)
+static Size
+jobs_shmem_size(void)
 {
 	return add_size(offsetof(JobsShared, slots),
 					mul_size(max_backends(), sizeof(JobSlot)));
 }
 
 /* Called with AddinShmemInitLock held, in the postmaster (and EXEC_BACKEND children). */
-void
-hfe_jobs_shmem_startup(void)
+static void
+jobs_shmem_startup(void)
 {
 	bool		found;
 	int			n = max_backends();
 
-	jobs = ShmemInitStruct("hfendpoints jobs", hfe_jobs_shmem_size(), &found);
+	jobs = ShmemInitStruct("hfendpoints jobs", jobs_shmem_size(), &found);
 	if (!found)
 	{
 		jobs->nslots = n;
@@ -118,6 +118,12 @@ hfe_jobs_shmem_startup(void)
 			jobs->slots[i].pid = 0;
 		}
 	}
+}
+
+void
+hfe_jobs_init(void)
+{
+	hfe_shmem_register(jobs_shmem_size, jobs_shmem_startup);
 }
 
 /* ---- this backend's job ---- */

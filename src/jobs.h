@@ -22,9 +22,8 @@ typedef enum HfeJobState
 	HFE_JOB_PAUSING				/* 'pausing' */
 } HfeJobState;
 
-/* shared memory, from the hooks in hfendpoints.c */
-extern Size hfe_jobs_shmem_size(void);
-extern void hfe_jobs_shmem_startup(void);
+/* from _PG_init: register the shared memory (shmem.c) */
+extern void hfe_jobs_init(void);
 
 /*
  * Show a job of this backend, named job ("enrich", "text_generation_batch",
@@ -43,8 +42,8 @@ extern void hfe_job_set_state(HfeJobState state);
 extern void hfe_job_set_rows(int64 total, int64 done, int64 failed);
 
 /*
- * One row of the running job got its response (the transfer engine calls
- * this for requests marked job_row): done if ok, else failed.  The first
+ * One row of the running job got its response (observer.c calls this for
+ * the last attempt of each batch input): done if ok, else failed.  The first
  * success moves a job waiting for its endpoint to running.
  */
 extern void hfe_job_row_finished(bool ok);

@@ -15,7 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hfendpoints.h"
+#include "guc.h"
 #include "json.h"
 
 static void *

@@ -10,6 +10,9 @@
 
 #include <cjson/cJSON.h>
 
+/* from _PG_init: cJSON allocates through palloc in CurrentMemoryContext */
+extern void hfe_json_init(void);
+
 extern cJSON *hfe_json_parse(const char *text, size_t len);
 extern const char *hfe_json_string(const cJSON *obj, const char *key);
 extern const cJSON *hfe_json_path(const cJSON *obj, const char *path);

@@ -4,8 +4,8 @@
  *		Request statistics in shared memory, per (database, server,
  *		endpoint): the hfendpoints.stats view and hfendpoints.stats_reset().
  *
- * The transfer engine calls hfe_stats_count_attempt() for every attempt
- * it finishes or abandons, so each row counts what really went over the
+ * hfe_stats_count_attempt() is called (observer.c) for every attempt the
+ * transfer engine finishes or abandons, so each row counts what really went over the
  * wire, retries included.  An attempt counts in "requests" and in exactly
  * one of successes (2xx), client_errors (4xx, 429s included, which are
  * also counted in rate_limited), server_errors (5xx), transport_errors (no
@@ -45,8 +45,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "hfendpoints.h"
 #include "json.h"
+#include "shmem.h"
 #include "stats.h"
 
 PG_FUNCTION_INFO_V1(hfendpoints_stats);
@@ -95,24 +95,30 @@ typedef struct StatsEntry
 static HTAB *stats_hash = NULL;
 static LWLock *stats_lock = NULL;
 
-Size
-hfe_stats_shmem_size(void)
+static Size
+stats_shmem_size(void)
 {
 	return hash_estimate_size(STATS_MAX_ENTRIES + 1, sizeof(StatsEntry));
 }
 
 /* Called with AddinShmemInitLock held, in the postmaster (and EXEC_BACKEND children). */
-void
-hfe_stats_shmem_startup(void)
+static void
+stats_shmem_startup(void)
 {
 	HASHCTL		info;
 
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(StatsKey);
 	info.entrysize = sizeof(StatsEntry);
-	stats_hash = hfe_shmem_init_hash("hfendpoints stats", STATS_MAX_ENTRIES + 1,
-									 &info, HASH_ELEM | HASH_BLOBS);
-	stats_lock = &(GetNamedLWLockTranche(HFE_LWLOCK_TRANCHE)[HFE_LWLOCK_STATS].lock);
+	stats_hash = hfe_shmem_hash("hfendpoints stats", STATS_MAX_ENTRIES + 1,
+								&info, HASH_ELEM | HASH_BLOBS);
+	stats_lock = hfe_shmem_lwlock(HFE_LWLOCK_STATS);
+}
+
+void
+hfe_stats_init(void)
+{
+	hfe_shmem_register(stats_shmem_size, stats_shmem_startup);
 }
 
 static void
@@ -219,8 +225,8 @@ usage_completion_tokens(const HfeHttpRequest *req)
 }
 
 void
-hfe_stats_count_attempt(const HfeHttpRequest *req, int64 bytes_sent,
-						int64 bytes_received, bool cancelled)
+hfe_stats_count_attempt(Oid serverid, const char *label, const HfeHttpRequest *req,
+						int64 bytes_sent, int64 bytes_received, bool cancelled)
 {
 	StatsCounters d;
 	TimestampTz now;
@@ -258,7 +264,7 @@ hfe_stats_count_attempt(const HfeHttpRequest *req, int64 bytes_sent,
 	d.bytes_received = Max(bytes_received, 0);
 	d.first_call = req->started_at != 0 ? req->started_at : now;
 	d.last_call = now;
-	add_to_entry(req->stats_server, req->stats_label, &d);
+	add_to_entry(serverid, label, &d);
 }
 
 void

@@ -3,9 +3,9 @@
  * stats.h
  *		Request statistics in shared memory: the hfendpoints.stats view.
  *
- * One row per (database, server, endpoint label).  The transfer engine
- * (http_multi.c) counts every attempt it finishes or abandons; target.c
- * counts cold starts.  Without shared_preload_libraries there is no
+ * One row per (database, server, endpoint label).  Every attempt the
+ * transfer engine finishes or abandons is counted through its attempt hook
+ * (observer.c); target.c counts cold starts.  Without shared_preload_libraries there is no
  * shared memory: counting is a no-op and the view raises an error.
  *
  *-------------------------------------------------------------------------
@@ -18,13 +18,8 @@
 /* longest endpoint label kept; longer ones are cut */
 #define HFE_STATS_LABEL_LEN 256
 
-/* the labels of control-plane requests */
-#define HFE_LABEL_MANAGEMENT_API "(management API)"
-#define HFE_LABEL_HUB "(hub)"
-
-/* shared memory, from the hooks in hfendpoints.c */
-extern Size hfe_stats_shmem_size(void);
-extern void hfe_stats_shmem_startup(void);
+/* from _PG_init: register the shared memory (shmem.c) */
+extern void hfe_stats_init(void);
 
 /*
  * Count one attempt of req that has just finished, or that was abandoned
@@ -33,7 +28,8 @@ extern void hfe_stats_shmem_startup(void);
  * May parse the response (chat "usage") and so allocate; never raises
  * while holding a lock.
  */
-extern void hfe_stats_count_attempt(const HfeHttpRequest *req, int64 bytes_sent,
+extern void hfe_stats_count_attempt(Oid serverid, const char *label,
+									const HfeHttpRequest *req, int64 bytes_sent,
 									int64 bytes_received, bool cancelled);
 
 /* Count a cold start waited for: the endpoint was scaled to zero or starting. */

@@ -31,9 +31,11 @@
 
 #include "api.h"
 #include "errors.h"
-#include "hfendpoints.h"
+#include "guc.h"
 #include "inference.h"
+#include "observer.h"
 #include "stats.h"
+#include "url.h"
 
 #define CACHE_MAX_ENTRIES 64
 #define STATE_POLL_FIRST_MS 100
@@ -326,25 +328,6 @@ resolve_name(HfeTarget *t)
 	cache_store(t, t->token == NULL);
 }
 
-char *
-hfe_url_host(const char *url)
-{
-	CURLU	   *h = curl_url();
-	char	   *part = NULL;
-	char	   *host = NULL;
-
-	if (h == NULL)
-		return pstrdup("?");
-	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-		curl_url_get(h, CURLUPART_HOST, &part, 0) == CURLUE_OK)
-	{
-		host = pstrdup(part);
-		curl_free(part);
-	}
-	curl_url_cleanup(h);
-	return host ? host : pstrdup("?");
-}
-
 HfeTarget *
 hfe_target_resolve(const char *endpoint)
 {
@@ -463,28 +446,6 @@ hfe_target_unavailable(const HfeTarget *target)
 	return NULL;
 }
 
-/* Split url into the part before any query string and the query ("?..."). */
-static void
-split_query(const char *url, char **base, const char **query)
-{
-	const char *q = strchr(url, '?');
-
-	*query = q ? q : "";
-	*base = q ? pnstrdup(url, q - url) : pstrdup(url);
-}
-
-/* Where the path of an http(s) URL starts ("" if it has none). */
-static char *
-path_of(char *base)
-{
-	char	   *p = strstr(base, "://");
-
-	p = p ? p + 3 : base;
-	while (*p && *p != '/')
-		p++;
-	return p;
-}
-
 static bool
 ends_with(const char *s, const char *suffix)
 {
@@ -523,22 +484,17 @@ hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
 {
 	char	   *base;
 	const char *query;
-	char	   *p;
-	size_t		len;
+	const char *p;
 	char	   *url;
 
 	if (route == HFE_ROUTE_ROOT)
 		return pstrdup(target->url);
 
-	split_query(target->url, &base, &query);
-	p = path_of(base);
-	len = strlen(p);
-	while (len > 0 && p[len - 1] == '/')
-		p[--len] = '\0';
-
 	if (route == HFE_ROUTE_CHAT)
 	{
 		/* huggingface_hub's _build_chat_completion_url, doc/protocol.md §6.3 */
+		hfe_url_split_query(target->url, &base, &query);
+		p = hfe_url_path(base);
 		if (ends_with(p, "/chat/completions"))
 			return psprintf("%s%s", base, query);
 		if (ends_with(p, "/v1"))
@@ -547,9 +503,7 @@ hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
 	}
 
 	/* a caller's path: the URL it makes must pass the server's rules too */
-	while (*path == '/')
-		path++;
-	url = psprintf("%s/%s%s", base, path, query);
+	url = hfe_url_with_path(target->url, path);
 	hfe_check_inference_url(target->server, url);
 	return url;
 }
@@ -583,8 +537,7 @@ hfe_target_request(const HfeTarget *target, HfeRoute route, const char *path,
 	HfeHttpRequest *req;
 
 	req = hfe_http_request("POST", hfe_target_url(target, route, path), target->token);
-	req->stats_server = target->server->serverid;
-	req->stats_label = target->stats_label;
+	hfe_tag_request(req, target->server->serverid, target->stats_label, false);
 	hfe_http_set_json_body(req, body);
 	set_cold_start_options(target, req);
 	return req;
