@@ -26,6 +26,7 @@ typedef struct HfeFuzzError
 	char	   *message;
 	char	   *detail;
 	char	   *hint;
+	char	   *context;
 } HfeFuzzError;
 
 /* Call once from LLVMFuzzerInitialize: memory contexts, cJSON hooks. */

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_error_body.c
- *		libFuzzer harness for the error-body parser in src/errors.c:
- *		hfe_remote_error_text, hfe_remote_error_type, hfe_sanitize_remote_text,
- *		hfe_http_error_line and hfe_raise_http_error.
+ *		libFuzzer harness for the error path in src/errors.c:
+ *		hfe_request_failure (a failed request's body parsed once),
+ *		hfe_failure_line, hfe_raise_failure and hfe_sanitize_remote_text.
  *
  * Input layout:
  *	byte 0	flags: bit 0 database encoding SQL_ASCII (else UTF8),
@@ -17,11 +17,13 @@
  *	- sanitized text has no control characters, no runs of spaces, no
  *	  leading or trailing space, is valid in the database encoding, and has
  *	  at most maxlen characters plus "...";
- *	- everything that reaches a message (error text, error line, the raised
- *	  error's message, detail and hint) is clean in the same way and
- *	  bounded;
- *	- hfe_raise_http_error raises with hfe_http_sqlstate's code and never
- *	  prints the request's token or URL (unless the body itself carries it).
+ *	- everything that reaches a message (the failure's reason, remote text
+ *	  and type, its line, the raised error's message, detail, hint and
+ *	  context) is clean in the same way and bounded;
+ *	- hfe_raise_failure raises with the failure's code, the fixed primary
+ *	  message of the operation and the failure's line as the detail, and
+ *	  never prints the request's token or URL (unless the body itself
+ *	  carries it).
  *
  *-------------------------------------------------------------------------
  */
@@ -35,7 +37,7 @@
 
 #define TOKEN_CANARY "hf_FuzzTokenCanary"
 #define URL_CANARY "FuzzUrlCanary"
-#define MESSAGE_PREFIX "could not get endpoint \"fuzz\": "
+#define MESSAGE "could not get endpoint \"fuzz\""
 
 int			LLVMFuzzerInitialize(int *argc, char ***argv);
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -112,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	   *body;
 	size_t		body_len;
 	volatile int expected = 0;
+	char	   *volatile line = NULL;
 
 	if (size < 3)
 		return 0;
@@ -140,38 +143,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	PG_TRY();
 	{
 		char	   *text;
-		char	   *s;
+		HfeFailure *f;
 
 		/* direct: at most maxlen characters, plus "..." when cut */
 		text = hfe_sanitize_remote_text(body, body_len, maxlen, NULL);
 		check_clean("hfe_sanitize_remote_text", text, maxlen + 3);
 
+		f = hfe_request_failure(req);
+		check_clean("reason", f->reason, 200);
+		check_no_secret("reason", f->reason, body, body_len);
 		/* 500 characters of the server's text inside a fixed wrapper */
-		s = hfe_remote_error_text(req);
-		if (s != NULL)
-			check_clean("hfe_remote_error_text", s, 600);
+		if (f->remote_text != NULL)
+			check_clean("remote text", f->remote_text, 600);
+		if (f->remote_type != NULL)
+			check_clean("remote type", f->remote_type, 43);
 
-		s = hfe_remote_error_type(req);
-		if (s != NULL)
-			(void) strlen(s);
+		line = hfe_failure_line(f);
+		check_clean("hfe_failure_line", line, 800);
+		check_no_secret("hfe_failure_line", line, body, body_len);
 
-		s = hfe_http_error_line(req);
-		check_clean("hfe_http_error_line", s, 800);
-		check_no_secret("hfe_http_error_line", s, body, body_len);
-
-		expected = hfe_http_sqlstate(req);
-		hfe_raise_http_error(req, "get endpoint \"fuzz\"", NULL);
+		expected = f->sqlstate;
+		hfe_raise_failure(f, "get endpoint \"fuzz\"", req);
 	}
 	PG_CATCH();
 	{
 		const HfeFuzzError *e = hfe_fuzz_last_error();
 
 		if (expected == 0 || e->sqlerrcode != expected)
-			hfe_fuzz_fail("hfe_raise_http_error raised %s, hfe_http_sqlstate said %s",
+			hfe_fuzz_fail("hfe_raise_failure raised %s, the failure said %s",
 						  unpack_sql_state(e->sqlerrcode), unpack_sql_state(expected));
-		if (e->message == NULL || strncmp(e->message, MESSAGE_PREFIX, strlen(MESSAGE_PREFIX)) != 0)
+		if (e->message == NULL || strcmp(e->message, MESSAGE) != 0)
 			hfe_fuzz_fail("unexpected message: %s", e->message ? e->message : "(null)");
-		check_clean("error message", e->message, 800);
+		if (e->detail == NULL || strcmp(e->detail, line) != 0)
+			hfe_fuzz_fail("the detail is not the failure's line: %s", e->detail ? e->detail : "(null)");
+		if (e->context)
+			check_clean("error context", e->context, 200);
 		if (e->detail)
 			check_clean("error detail", e->detail, 800);
 		if (e->hint)
@@ -179,6 +185,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_no_secret("error message", e->message, body, body_len);
 		check_no_secret("error detail", e->detail, body, body_len);
 		check_no_secret("error hint", e->hint, body, body_len);
+		check_no_secret("error context", e->context, body, body_len);
 	}
 	PG_END_TRY();
 

@@ -493,6 +493,13 @@ ERR_FIELD_FUNC(errmsg_internal, message)
 ERR_FIELD_FUNC(errdetail, detail)
 ERR_FIELD_FUNC(errdetail_internal, detail)
 ERR_FIELD_FUNC(errhint, hint)
+ERR_FIELD_FUNC(errcontext_msg, context)
+
+int
+set_errcontext_domain(const char *domain)
+{
+	return 0;
+}
 
 /* ---------------------------------------------------------------------
  * Backend helpers reached from the fuzzed paths

@@ -42,7 +42,7 @@ hfe_api_result(HfeHttpRequest *req, const char *action)
 	cJSON	   *json;
 
 	if (!hfe_http_ok(req))
-		hfe_raise_http_error(req, action, NULL);
+		hfe_raise_request_failure(req, action);
 
 	/*
 	 * The body's strings become text and jsonb values: it must be valid
@@ -57,7 +57,7 @@ hfe_api_result(HfeHttpRequest *req, const char *action)
 
 	json = hfe_json_parse(req->response, req->response_len);
 	if (json == NULL)
-		hfe_raise_bad_response(action, "The response body is not valid JSON.");
+		hfe_raise_bad_response(action, "the body is not valid JSON");
 	/* whatever is read or returned from here on never holds the token */
 	hfe_mask_secret_json(json, req->token);
 	return json;
@@ -91,7 +91,7 @@ hfe_whoami(const HfeServer *server)
 	json = hfe_api_result(req, "look up the token's user (whoami)");
 	if (!cJSON_IsObject(json) || hfe_json_string(json, "name") == NULL)
 		hfe_raise_bad_response("look up the token's user (whoami)",
-							   "The response has no \"name\".");
+							   "the response has no \"name\"");
 
 	if (whoami_text != NULL)
 	{
@@ -229,7 +229,7 @@ hfe_check_remote_namespace(const HfeServer *server, const char *namespace,
 	if (check_namespace(namespace) == NAMESPACE_OK)
 		return;
 	hfe_raise_bad_response(action,
-						   psprintf("The name \"%s\" is not a valid namespace.",
+						   psprintf("\"%s\" is not a valid namespace",
 									hfe_sanitize_remote_text(namespace, strlen(namespace),
 															 100, server->token)));
 }
@@ -248,7 +248,7 @@ static void
 wrong_type(FieldReader *r, const char *path, const char *expected)
 {
 	hfe_raise_bad_response(r->action,
-						   psprintf("Field \"%s\" of the endpoint is not %s.", path, expected));
+						   psprintf("field \"%s\" of the endpoint is not %s", path, expected));
 }
 
 static char *
@@ -260,7 +260,7 @@ read_string(FieldReader *r, const char *path, bool required)
 	{
 		if (required)
 			hfe_raise_bad_response(r->action,
-								   psprintf("The endpoint has no \"%s\".", path));
+								   psprintf("the endpoint has no \"%s\"", path));
 		return NULL;
 	}
 	if (!cJSON_IsString(item))
@@ -330,7 +330,7 @@ check_objects(FieldReader *r)
 	};
 
 	if (!cJSON_IsObject(r->root))
-		hfe_raise_bad_response(r->action, "The endpoint is not a JSON object.");
+		hfe_raise_bad_response(r->action, "the endpoint is not a JSON object");
 	for (int i = 0; objects[i]; i++)
 	{
 		const cJSON *item = hfe_json_path(r->root, objects[i]);

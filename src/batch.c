@@ -98,7 +98,7 @@ typedef struct BatchRun
 	int		   *req_of_slot;	/* the request at each position of the array
 								 * being sent (NULL: the same) */
 	bool	   *parsed;			/* request answered and its row put */
-	HfeWireError **parse_error; /* request answered, but not as promised */
+	HfeFailure **parse_error;	/* request answered, but not as promised */
 	MemoryContext row_cxt;		/* one response's parsing, reset after it */
 	MemoryContext run_cxt;		/* what outlives a response: its error */
 } BatchRun;
@@ -167,7 +167,7 @@ sink_end(BatchSink *sink, FunctionCallInfo fcinfo)
 
 static bool
 parse_response(BatchOutput output, const HfeHttpRequest *req, Datum *value,
-			   bool *is_null, HfeWireError *err)
+			   bool *is_null, HfeFailure **failure)
 {
 	char	   *text = NULL;
 	bool		ok;
@@ -176,15 +176,15 @@ parse_response(BatchOutput output, const HfeHttpRequest *req, Datum *value,
 	switch (output)
 	{
 		case OUTPUT_TEXT_GENERATION:
-			ok = hfe_parse_text_generation(req, &text, err);
+			ok = hfe_parse_text_generation(req, &text, failure);
 			break;
 		case OUTPUT_CHAT:
-			ok = hfe_parse_chat_content(req, &text, err);
+			ok = hfe_parse_chat_content(req, &text, failure);
 			break;
 		case OUTPUT_EMBEDDING:
-			return hfe_parse_embedding(req, value, err);
+			return hfe_parse_embedding(req, value, failure);
 		case OUTPUT_JSON:
-			return hfe_parse_jsonb(req, value, err);
+			return hfe_parse_jsonb(req, value, failure);
 		default:
 			elog(ERROR, "unexpected batch output %d", (int) output);
 	}
@@ -195,12 +195,6 @@ parse_response(BatchOutput output, const HfeHttpRequest *req, Datum *value,
 			*value = CStringGetTextDatum(text);
 	}
 	return ok;
-}
-
-static char *
-copy_or_null(const char *s)
-{
-	return s ? pstrdup(s) : NULL;
 }
 
 /*
@@ -215,7 +209,7 @@ request_done(HfeHttpRequest *req, void *arg)
 	BatchRun   *run = (BatchRun *) arg;
 	int			r = run->req_of_slot ? run->req_of_slot[req->engine_index] : req->engine_index;
 	MemoryContext old;
-	HfeWireError err;
+	HfeFailure *failure = NULL;
 	Datum		value = (Datum) 0;
 	bool		is_null;
 
@@ -224,24 +218,16 @@ request_done(HfeHttpRequest *req, void *arg)
 		hfe_http_release_response(req, FAILED_BODY_KEEP);
 		return;
 	}
-	memset(&err, 0, sizeof(err));
 	old = MemoryContextSwitchTo(run->row_cxt);
-	if (parse_response(run->batch->output, req, &value, &is_null, &err))
+	if (parse_response(run->batch->output, req, &value, &is_null, &failure))
 	{
 		sink_put(run->sink, run->input_of_req[r], value, is_null, NULL);
 		run->parsed[r] = true;
 	}
 	else
 	{
-		HfeWireError *kept;
-
 		MemoryContextSwitchTo(run->run_cxt);
-		kept = palloc(sizeof(HfeWireError));
-		kept->sqlstate = err.sqlstate;
-		kept->message = copy_or_null(err.message);
-		kept->detail = copy_or_null(err.detail);
-		kept->hint = copy_or_null(err.hint);
-		run->parse_error[r] = kept;
+		run->parse_error[r] = hfe_failure_copy(failure);
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(run->row_cxt);
@@ -290,7 +276,7 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 		hfe_tag_request(reqs[r], target->server->serverid, target->stats_label, true);
 	}
 	run.parsed = palloc0(sizeof(bool) * nreqs);
-	run.parse_error = palloc0(sizeof(HfeWireError *) * nreqs);
+	run.parse_error = palloc0(sizeof(HfeFailure *) * nreqs);
 	run.run_cxt = CurrentMemoryContext;
 	run.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hfendpoints batch row",
 										ALLOCSET_DEFAULT_SIZES);
@@ -329,28 +315,28 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 	}
 	MemoryContextDelete(run.row_cxt);
 
-	/* the failures, in input order: the first raises, or each gets its row */
+	/*
+	 * The failures, in input order: the first raises, or each gets its row.
+	 * A response that did not parse raises what its parser said.
+	 */
 	for (int r = 0; r < nreqs; r++)
 	{
-		HfeWireError err;
+		char	   *line;
 
 		if (run.parsed[r])
 			continue;
-		if (run.parse_error[r] != NULL)
-			err = *run.parse_error[r];
-		else if (unavailable != NULL && hfe_target_suspect(target, reqs[r]))
-		{
-			memset(&err, 0, sizeof(err));
-			err.message = unavailable;
-		}
-		else
-		{
-			memset(&err, 0, sizeof(err));
-			hfe_inference_error(target, reqs[r], &err);
-		}
 		if (raise_errors)
-			hfe_raise_wire_error(target, batch->action, &err);
-		sink_put(sink, run.input_of_req[r], (Datum) 0, true, err.message);
+			hfe_raise_inference_failure(target, batch->action,
+										run.parse_error[r] ? run.parse_error[r] :
+										hfe_inference_failure(target, reqs[r]),
+										reqs[r]);
+		if (run.parse_error[r] != NULL)
+			line = hfe_failure_line(run.parse_error[r]);
+		else if (unavailable != NULL && hfe_target_suspect(target, reqs[r]))
+			line = unavailable;
+		else
+			line = hfe_failure_line(hfe_inference_failure(target, reqs[r]));
+		sink_put(sink, run.input_of_req[r], (Datum) 0, true, line);
 		nfailed++;
 	}
 	/* the engine counted responses as they came; these are the final figures */
@@ -541,7 +527,7 @@ hfendpoints_chat_batch(PG_FUNCTION_ARGS)
 Datum
 hfendpoints_feature_extraction_batch(PG_FUNCTION_ARGS)
 {
-	return batch_function(fcinfo, OUTPUT_EMBEDDING, "extract features",
+	return batch_function(fcinfo, OUTPUT_EMBEDDING, "compute embeddings",
 						  "feature_extraction_batch");
 }
 
@@ -616,7 +602,7 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 	else if (strcmp(task, "feature-extraction") == 0)
 	{
 		batch.output = OUTPUT_EMBEDDING;
-		batch.action = "extract features";
+		batch.action = "compute embeddings";
 		own_keys = hfe_feature_extraction_keys;
 	}
 	else

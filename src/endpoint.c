@@ -171,6 +171,16 @@ string_list_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 	return list;
 }
 
+/* Raise the failure of req with a hint of the operation's own. */
+static void
+raise_with_hint(const HfeHttpRequest *req, const char *operation, const char *hint)
+{
+	HfeFailure *f = hfe_request_failure(req);
+
+	f->hint = hint;
+	hfe_raise_failure(f, operation, req);
+}
+
 /*
  * Hardware and framework names (accelerator, instance type, region...) are
  * short words the service defines.  New values must keep working
@@ -569,8 +579,7 @@ hfe_endpoint_resume(const HfeServer *server, const char *namespace,
 	{
 		if (running_ok)
 			return hfe_api_get_endpoint(server, namespace, name, false);
-		hfe_raise_http_error(req, action,
-							 "Pass running_ok => true to accept an endpoint that is already running.");
+		raise_with_hint(req, action, "Pass running_ok => true to accept an endpoint that is already running.");
 	}
 	return hfe_endpoint_from_json(hfe_api_result(req, action), namespace, action);
 }
@@ -636,7 +645,7 @@ endpoint_is_healthy(const HfeServer *server, const HfeEndpoint *ep,
 		return true;
 	elog(DEBUG1, "hfendpoints: endpoint \"%s\" is running but not healthy yet: %s",
 		 hfe_sanitize_remote_text(ep->name, strlen(ep->name), 100, server->token),
-		 hfe_http_error_line(req));
+		 hfe_failure_line(hfe_request_failure(req)));
 	return false;
 }
 
@@ -735,13 +744,13 @@ list_namespace(MaterializedSet *set, const HfeServer *server,
 		!hfe_http_ok(req))
 	{
 		elog(DEBUG1, "hfendpoints: skipping namespace \"%s\": %s",
-			 namespace, hfe_http_error_line(req));
+			 namespace, hfe_failure_line(hfe_request_failure(req)));
 		return;
 	}
 	json = hfe_api_result(req, action);
 	items = cJSON_GetObjectItemCaseSensitive(json, "items");
 	if (!cJSON_IsArray(items))
-		hfe_raise_bad_response(action, "The response has no \"items\" array.");
+		hfe_raise_bad_response(action, "the response has no \"items\" array");
 	cJSON_ArrayForEach(item, items)
 	{
 		HfeEndpoint *ep = hfe_endpoint_from_json(item, namespace, action);
@@ -855,8 +864,7 @@ hfendpoints_create_endpoint(PG_FUNCTION_ARGS)
 	req = hfe_api_send(server, "POST", psprintf("/endpoint/%s", namespace), body);
 	explicit_bzero(body, strlen(body));		/* it may hold secrets */
 	if (req->curl_code == CURLE_OK && req->status == 409)
-		hfe_raise_http_error(req, action,
-							 "Choose another name, or delete the existing endpoint with hfendpoints.delete_endpoint().");
+		raise_with_hint(req, action, "Choose another name, or delete the existing endpoint with hfendpoints.delete_endpoint().");
 	PG_RETURN_DATUM(endpoint_datum(fcinfo,
 								   hfe_endpoint_from_json(hfe_api_result(req, action),
 														  namespace, action)));
@@ -1017,7 +1025,7 @@ hfendpoints_delete_endpoint(PG_FUNCTION_ARGS)
 	 * (doc/protocol.md §7.8)
 	 */
 	if (!hfe_http_ok(req))
-		hfe_raise_http_error(req, psprintf("delete endpoint \"%s\"", name), NULL);
+		hfe_raise_request_failure(req, psprintf("delete endpoint \"%s\"", name));
 	PG_RETURN_VOID();
 }
 
@@ -1062,7 +1070,7 @@ hardware_number(const cJSON *compute, const char *key, bool as_int,
 	if (*isnull)
 		return (Datum) 0;
 	if (!cJSON_IsNumber(item))
-		hfe_raise_bad_response(action, psprintf("Field \"%s\" of a compute is not a number.", key));
+		hfe_raise_bad_response(action, psprintf("field \"%s\" of a compute is not a number", key));
 	return as_int ? Int32GetDatum((int32) item->valuedouble) : Float8GetDatum(item->valuedouble);
 }
 
@@ -1092,7 +1100,7 @@ hfendpoints_list_hardware(PG_FUNCTION_ARGS)
 						  action);
 	vendors = cJSON_GetObjectItemCaseSensitive(json, "vendors");
 	if (!cJSON_IsArray(vendors))
-		hfe_raise_bad_response(action, "The response has no \"vendors\" array.");
+		hfe_raise_bad_response(action, "the response has no \"vendors\" array");
 	cJSON_ArrayForEach(vendor, vendors)
 	{
 		const cJSON *region;

@@ -2,7 +2,16 @@
  *
  * errors.c
  *		The one place where the outcome of an HTTP request becomes a
- *		PostgreSQL error: SQLSTATE, message, detail and hint.
+ *		PostgreSQL error: a failed request is read once into an HfeFailure
+ *		(SQLSTATE, reason, the server's own text, a hint), which a single
+ *		call raises and a batch reports in a row's error column.
+ *
+ * A raised failure has a primary message fixed per operation ("could not
+ * generate text with endpoint \"x\""), its line (the reason, then the
+ * server's text) in the detail, advice in the hint, and the request's
+ * method and host in the context, as postgres_fdw's pgfdw_report_error
+ * puts the remote command there.  A batch row's error column holds the
+ * same line.
  *
  * SQLSTATEs (the README's error table mirrors this one):
  *
@@ -44,6 +53,7 @@
 #include "errors.h"
 #include "guc.h"
 #include "json.h"
+#include "url.h"
 
 #define MAX_DETAIL_CHARS 500
 #define SECRET_MASK "********"
@@ -81,8 +91,9 @@ error_type_sqlstate(const char *type)
 	return 0;
 }
 
-int
-hfe_http_sqlstate(const HfeHttpRequest *req)
+/* The SQLSTATE of a failed request, its error type already read. */
+static int
+request_sqlstate(const HfeHttpRequest *req, const char *type)
 {
 	int			by_type;
 
@@ -99,8 +110,7 @@ hfe_http_sqlstate(const HfeHttpRequest *req)
 		default:
 			return ERRCODE_CONNECTION_FAILURE;
 	}
-	if (req->status >= 400 &&
-		(by_type = error_type_sqlstate(hfe_remote_error_type(req))) != 0)
+	if (req->status >= 400 && (by_type = error_type_sqlstate(type)) != 0)
 		return by_type;
 	switch (req->status)
 	{
@@ -157,14 +167,13 @@ status_phrase(long status)
 }
 
 /*
- * A short reason for the primary message, such as "HTTP 404 Not Found", or
- * "HTTP 422 Unprocessable Entity (validation error)" when an inference
- * server names the kind of error.
+ * A short reason, such as "HTTP 404 Not Found", or "HTTP 422 Unprocessable
+ * Entity (validation error)" when an inference server names the kind of
+ * error (type, already cleaned).
  */
-char *
-hfe_http_reason(const HfeHttpRequest *req)
+static char *
+request_reason(const HfeHttpRequest *req, const char *type)
 {
-	char	   *type;
 	char	   *reason;
 
 	if (req->response_too_large)
@@ -175,7 +184,8 @@ hfe_http_reason(const HfeHttpRequest *req)
 		case CURLE_OK:
 			break;
 		case CURLE_OPERATION_TIMEDOUT:
-			return psprintf("request timed out");
+			return psprintf("request timed out: no complete response within %d ms",
+							req->timeout_ms > 0 ? req->timeout_ms : hfe_request_timeout_ms);
 		case CURLE_COULDNT_RESOLVE_HOST:
 			return pstrdup("could not resolve host");
 		case CURLE_COULDNT_CONNECT:
@@ -194,9 +204,8 @@ hfe_http_reason(const HfeHttpRequest *req)
 		reason = psprintf("HTTP %ld %s", req->status, status_phrase(req->status));
 	else
 		reason = psprintf("HTTP %ld", req->status);
-	if (req->status >= 400 && (type = hfe_remote_error_type(req)) != NULL)
-		reason = psprintf("%s (%s error)", reason,
-						  hfe_sanitize_remote_text(type, strlen(type), 40, req->token));
+	if (req->status >= 400 && type != NULL)
+		reason = psprintf("%s (%s error)", reason, type);
 	return reason;
 }
 
@@ -439,17 +448,13 @@ json_error_text(const cJSON *obj)
 
 /*
  * What the server said about the failure, readable and bounded, or NULL
- * when the body says nothing useful.
+ * when the body says nothing useful; json is the body parsed (or NULL).
  */
-char *
-hfe_remote_error_text(const HfeHttpRequest *req)
+static char *
+remote_text(const HfeHttpRequest *req, const cJSON *json)
 {
-	cJSON	   *json;
 	char	   *text;
 
-	if (req->response == NULL || req->response_len == 0 || req->response_too_large)
-		return NULL;
-	json = hfe_json_parse(req->response, req->response_len);
 	if (json != NULL)
 	{
 		text = json_error_text(json);
@@ -468,32 +473,6 @@ hfe_remote_error_text(const HfeHttpRequest *req)
 	text = hfe_sanitize_remote_text(req->response, req->response_len,
 									MAX_DETAIL_CHARS, req->token);
 	return text[0] != '\0' ? text : NULL;
-}
-
-/* TGI/TEI's "error_type" ("validation", "overloaded", ...), or NULL. */
-char *
-hfe_remote_error_type(const HfeHttpRequest *req)
-{
-	cJSON	   *json;
-	const char *type;
-
-	if (req->response == NULL || req->response_len == 0)
-		return NULL;
-	json = hfe_json_parse(req->response, req->response_len);
-	if (json == NULL)
-		return NULL;
-	type = hfe_json_string(json, "error_type");
-	return type ? pstrdup(type) : NULL;
-}
-
-/* One line for a batch's error column: the reason, then the server's text. */
-char *
-hfe_http_error_line(const HfeHttpRequest *req)
-{
-	char	   *reason = hfe_http_reason(req);
-	char	   *remote = req->curl_code == CURLE_OK ? hfe_remote_error_text(req) : NULL;
-
-	return remote ? psprintf("%s: %s", reason, remote) : reason;
 }
 
 static const char *
@@ -532,43 +511,91 @@ default_hint(const HfeHttpRequest *req)
 	}
 }
 
-/*
- * Raise the error for a failed request.  action completes "could not ...",
- * such as "get endpoint \"x\"".  hint replaces the default hint if given.
- */
-void
-hfe_raise_http_error(const HfeHttpRequest *req, const char *action, const char *hint)
+HfeFailure *
+hfe_request_failure(const HfeHttpRequest *req)
 {
-	char	   *detail = NULL;
+	HfeFailure *f = palloc0(sizeof(HfeFailure));
+	bool		has_body = req->curl_code == CURLE_OK && !req->response_too_large &&
+		req->response != NULL && req->response_len > 0;
+	cJSON	   *json = has_body ? hfe_json_parse(req->response, req->response_len) : NULL;
+	const char *type = json ? hfe_json_string(json, "error_type") : NULL;
 
-	if (req->curl_code == CURLE_OPERATION_TIMEDOUT)
-		detail = psprintf("No complete response arrived within hfendpoints.request_timeout (%d ms).",
-						  req->timeout_ms > 0 ? req->timeout_ms : hfe_request_timeout_ms);
-	else if (req->curl_code == CURLE_OK && !req->response_too_large)
-	{
-		char	   *remote = hfe_remote_error_text(req);
+	if (type != NULL)
+		f->remote_type = hfe_sanitize_remote_text(type, strlen(type), 40, req->token);
+	f->sqlstate = request_sqlstate(req, type);
+	f->reason = request_reason(req, f->remote_type);
+	f->remote_text = has_body ? remote_text(req, json) : NULL;
+	f->hint = default_hint(req);
+	return f;
+}
 
-		if (remote != NULL)
-			detail = psprintf("The service said: %s", remote);
-	}
-	if (hint == NULL)
-		hint = default_hint(req);
+HfeFailure *
+hfe_make_failure(int sqlstate, const char *reason, const char *remote_text)
+{
+	HfeFailure *f = palloc0(sizeof(HfeFailure));
+
+	f->sqlstate = sqlstate;
+	f->reason = pstrdup(reason);
+	f->remote_text = remote_text ? pstrdup(remote_text) : NULL;
+	return f;
+}
+
+HfeFailure *
+hfe_bad_response(const char *what)
+{
+	return hfe_make_failure(ERRCODE_PROTOCOL_VIOLATION,
+							psprintf("the service sent an unexpected response: %s", what),
+							NULL);
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	return s ? pstrdup(s) : NULL;
+}
+
+HfeFailure *
+hfe_failure_copy(const HfeFailure *f)
+{
+	HfeFailure *copy = palloc(sizeof(HfeFailure));
+
+	copy->sqlstate = f->sqlstate;
+	copy->reason = pstrdup(f->reason);
+	copy->remote_text = strdup_or_null(f->remote_text);
+	copy->remote_type = strdup_or_null(f->remote_type);
+	copy->hint = strdup_or_null(f->hint);
+	return copy;
+}
+
+char *
+hfe_failure_line(const HfeFailure *f)
+{
+	return f->remote_text ? psprintf("%s: %s", f->reason, f->remote_text) : pstrdup(f->reason);
+}
+
+void
+hfe_raise_failure(const HfeFailure *f, const char *operation, const HfeHttpRequest *req)
+{
+	char	   *host = req ? hfe_url_host(req->url) : NULL;
 
 	ereport(ERROR,
-			(errcode(hfe_http_sqlstate(req)),
-			 errmsg("could not %s: %s", action, hfe_http_reason(req)),
-			 detail ? errdetail_internal("%s", detail) : 0,
-			 hint ? errhint("%s", hint) : 0));
+			(errcode(f->sqlstate),
+			 errmsg("could not %s", operation),
+			 errdetail_internal("%s", hfe_failure_line(f)),
+			 f->hint ? errhint("%s", f->hint) : 0,
+			 host ? errcontext("%s request to host \"%s\"", req->method, host) : 0));
 	pg_unreachable();
+}
+
+void
+hfe_raise_request_failure(const HfeHttpRequest *req, const char *operation)
+{
+	hfe_raise_failure(hfe_request_failure(req), operation, req);
 }
 
 /* A 2xx response whose body is not what the protocol promises. */
 void
-hfe_raise_bad_response(const char *action, const char *what)
+hfe_raise_bad_response(const char *operation, const char *what)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_PROTOCOL_VIOLATION),
-			 errmsg("could not %s: the service sent an unexpected response", action),
-			 errdetail("%s", what)));
-	pg_unreachable();
+	hfe_raise_failure(hfe_bad_response(what), operation, NULL);
 }

@@ -521,12 +521,9 @@ hfe_feature_extraction_body(const char *input, const cJSON *options)
 /* ---- parsing responses ---- */
 
 static bool
-bad_response(HfeWireError *err, const char *what)
+bad_response(HfeFailure **failure, const char *what)
 {
-	err->sqlstate = ERRCODE_PROTOCOL_VIOLATION;
-	err->message = psprintf("the service sent an unexpected response: %s", what);
-	err->detail = NULL;
-	err->hint = NULL;
+	*failure = hfe_bad_response(what);
 	return false;
 }
 
@@ -553,22 +550,22 @@ has_nul(const char *s, size_t len)
 }
 
 static bool
-nul_error(HfeWireError *err, const char *what)
+nul_error(HfeFailure **failure, const char *what)
 {
-	err->sqlstate = ERRCODE_UNTRANSLATABLE_CHARACTER;
-	err->message = psprintf("the %s contains a NUL character (U+0000)", what);
-	err->detail = pstrdup("PostgreSQL text and jsonb values cannot hold the NUL character.");
-	err->hint = NULL;
+	*failure = hfe_make_failure(ERRCODE_UNTRANSLATABLE_CHARACTER,
+								psprintf("the %s contains a NUL character (U+0000), which text and jsonb values cannot hold",
+										 what),
+								NULL);
 	return false;
 }
 
-/* The body as JSON, or false with err filled. */
+/* The body as JSON, or false with *failure set. */
 static bool
-parse_body(const HfeHttpRequest *req, cJSON **json, HfeWireError *err)
+parse_body(const HfeHttpRequest *req, cJSON **json, HfeFailure **failure)
 {
 	*json = hfe_json_parse(req->response, req->response_len);
 	if (*json == NULL)
-		return bad_response(err, "the body is not valid JSON");
+		return bad_response(failure, "the body is not valid JSON");
 	return true;
 }
 
@@ -577,29 +574,28 @@ parse_body(const HfeHttpRequest *req, cJSON **json, HfeWireError *err)
  * The request's token is masked in the text, should the server echo it.
  */
 static bool
-error_in_body(const HfeHttpRequest *req, const cJSON *obj, HfeWireError *err)
+error_in_body(const HfeHttpRequest *req, const cJSON *obj, HfeFailure **failure)
 {
 	const char *msg = hfe_json_string(obj, "error");
 
 	if (msg == NULL)
 		return false;
-	bad_response(err, "an error instead of a result");
-	err->detail = psprintf("The service said: %s",
-						   hfe_sanitize_remote_text(msg, strlen(msg), 500, req->token));
+	*failure = hfe_make_failure(ERRCODE_PROTOCOL_VIOLATION,
+								"the service sent an error instead of a result",
+								hfe_sanitize_remote_text(msg, strlen(msg), 500, req->token));
 	return true;
 }
 
 /* UTF-8 text from the wire to the database encoding. */
 static bool
-from_utf8(const char *s, char **out, HfeWireError *err)
+from_utf8(const char *s, char **out, HfeFailure **failure)
 {
 	int			len = strlen(s);
 
 	if (!pg_verify_mbstr(PG_UTF8, s, len, true))
 	{
-		err->sqlstate = ERRCODE_CHARACTER_NOT_IN_REPERTOIRE;
-		err->message = pstrdup("the response is not valid UTF-8");
-		err->detail = err->hint = NULL;
+		*failure = hfe_make_failure(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+									"the response is not valid UTF-8", NULL);
 		return false;
 	}
 	*out = pg_any_to_server(s, len, PG_UTF8);
@@ -607,59 +603,59 @@ from_utf8(const char *s, char **out, HfeWireError *err)
 }
 
 bool
-hfe_parse_text_generation(const HfeHttpRequest *req, char **text, HfeWireError *err)
+hfe_parse_text_generation(const HfeHttpRequest *req, char **text, HfeFailure **failure)
 {
 	cJSON	   *json;
 	const cJSON *obj;
 	const cJSON *gt;
 
-	if (!parse_body(req, &json, err))
+	if (!parse_body(req, &json, failure))
 		return false;
 	obj = json;
 	if (cJSON_IsArray(json))
 	{
 		if (cJSON_GetArraySize(json) < 1)
-			return bad_response(err, "an empty array");
+			return bad_response(failure, "an empty array");
 		obj = cJSON_GetArrayItem(json, 0);
 	}
 	if (!cJSON_IsObject(obj))
-		return bad_response(err, "not a JSON object");
+		return bad_response(failure, "not a JSON object");
 	gt = cJSON_GetObjectItemCaseSensitive(obj, "generated_text");
 	if (!cJSON_IsString(gt))
 	{
-		if (error_in_body(req, obj, err))
+		if (error_in_body(req, obj, failure))
 			return false;
-		return bad_response(err, "no \"generated_text\"");
+		return bad_response(failure, "no \"generated_text\"");
 	}
 	if (has_nul(req->response, req->response_len))
-		return nul_error(err, "generated text");
-	return from_utf8(gt->valuestring, text, err);
+		return nul_error(failure, "generated text");
+	return from_utf8(gt->valuestring, text, failure);
 }
 
 bool
-hfe_parse_chat_content(const HfeHttpRequest *req, char **text, HfeWireError *err)
+hfe_parse_chat_content(const HfeHttpRequest *req, char **text, HfeFailure **failure)
 {
 	cJSON	   *json;
 	const cJSON *choices;
 	const cJSON *message;
 	const cJSON *content;
 
-	if (!parse_body(req, &json, err))
+	if (!parse_body(req, &json, failure))
 		return false;
 	if (!cJSON_IsObject(json))
-		return bad_response(err, "not a JSON object");
+		return bad_response(failure, "not a JSON object");
 	choices = cJSON_GetObjectItemCaseSensitive(json, "choices");
 	if (!cJSON_IsArray(choices))
 	{
-		if (error_in_body(req, json, err))
+		if (error_in_body(req, json, failure))
 			return false;
-		return bad_response(err, "no \"choices\"");
+		return bad_response(failure, "no \"choices\"");
 	}
 	if (cJSON_GetArraySize(choices) < 1)
-		return bad_response(err, "no choices");
+		return bad_response(failure, "no choices");
 	message = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(choices, 0), "message");
 	if (!cJSON_IsObject(message))
-		return bad_response(err, "a choice without a \"message\"");
+		return bad_response(failure, "a choice without a \"message\"");
 	content = cJSON_GetObjectItemCaseSensitive(message, "content");
 	if (content == NULL || cJSON_IsNull(content))
 	{
@@ -668,10 +664,10 @@ hfe_parse_chat_content(const HfeHttpRequest *req, char **text, HfeWireError *err
 		return true;
 	}
 	if (!cJSON_IsString(content))
-		return bad_response(err, "a message whose \"content\" is not a string");
+		return bad_response(failure, "a message whose \"content\" is not a string");
 	if (has_nul(req->response, req->response_len))
-		return nul_error(err, "generated text");
-	return from_utf8(content->valuestring, text, err);
+		return nul_error(failure, "generated text");
+	return from_utf8(content->valuestring, text, failure);
 }
 
 /* A character of a JSON number (cJSON's own set). */
@@ -715,7 +711,7 @@ number_text(const HfeHttpRequest *req, int index)
  */
 static bool
 embedding_row(const HfeHttpRequest *req, const cJSON *row, Datum *array,
-			  HfeWireError *err)
+			  HfeFailure **failure)
 {
 	int			n = cJSON_GetArraySize(row);
 	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
@@ -727,17 +723,16 @@ embedding_row(const HfeHttpRequest *req, const cJSON *row, Datum *array,
 		float4		value;
 
 		if (!cJSON_IsNumber(item))
-			return bad_response(err, cJSON_IsArray(item) ?
+			return bad_response(failure, cJSON_IsArray(item) ?
 								"token-level embeddings ([[[...]]]); the model is not a sentence-embedding model" :
 								"an embedding with a value that is not a number");
 		value = (float4) item->valuedouble;
 		if (isinf(value) || isnan(value))
 		{
-			err->sqlstate = ERRCODE_PROTOCOL_VIOLATION;
-			err->message = pstrdup("the service sent a value out of range for type real");
-			err->detail = psprintf("Value %d of the embedding is %s.", i + 1,
-								   number_text(req, i));
-			err->hint = NULL;
+			*failure = hfe_make_failure(ERRCODE_PROTOCOL_VIOLATION,
+										"the service sent a value out of range for type real",
+										psprintf("value %d of the embedding is %s", i + 1,
+												 number_text(req, i)));
 			return false;
 		}
 		values[i++] = Float4GetDatum(value);
@@ -748,42 +743,42 @@ embedding_row(const HfeHttpRequest *req, const cJSON *row, Datum *array,
 }
 
 bool
-hfe_parse_embedding(const HfeHttpRequest *req, Datum *array, HfeWireError *err)
+hfe_parse_embedding(const HfeHttpRequest *req, Datum *array, HfeFailure **failure)
 {
 	cJSON	   *json;
 	const cJSON *row;
 
-	if (!parse_body(req, &json, err))
+	if (!parse_body(req, &json, failure))
 		return false;
 	if (!cJSON_IsArray(json))
 	{
-		if (cJSON_IsObject(json) && error_in_body(req, json, err))
+		if (cJSON_IsObject(json) && error_in_body(req, json, failure))
 			return false;
-		return bad_response(err, "not a JSON array of embeddings");
+		return bad_response(failure, "not a JSON array of embeddings");
 	}
 	/* TEI sends [[...]] even for one input; a bare [...] is accepted too */
 	row = cJSON_GetArrayItem(json, 0);
 	if (row == NULL || cJSON_IsNumber(row))
-		return embedding_row(req, json, array, err);
+		return embedding_row(req, json, array, failure);
 	if (!cJSON_IsArray(row))
-		return bad_response(err, "not a JSON array of embeddings");
+		return bad_response(failure, "not a JSON array of embeddings");
 	if (cJSON_GetArraySize(json) != 1)
-		return bad_response(err, psprintf("%d embeddings for one input",
+		return bad_response(failure, psprintf("%d embeddings for one input",
 										  cJSON_GetArraySize(json)));
-	return embedding_row(req, row, array, err);
+	return embedding_row(req, row, array, failure);
 }
 
 bool
-hfe_parse_jsonb(const HfeHttpRequest *req, Datum *jsonb, HfeWireError *err)
+hfe_parse_jsonb(const HfeHttpRequest *req, Datum *jsonb, HfeFailure **failure)
 {
 	cJSON	   *json;
 	char	   *text;
 
-	if (!parse_body(req, &json, err))
+	if (!parse_body(req, &json, failure))
 		return false;
 	if (has_nul(req->response, req->response_len))
-		return nul_error(err, "response");
-	if (!from_utf8(req->response, &text, err))
+		return nul_error(failure, "response");
+	if (!from_utf8(req->response, &text, failure))
 		return false;
 	/* jsonb's own parser keeps every number exactly, as numeric */
 	*jsonb = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
@@ -854,7 +849,7 @@ hfendpoints_text_generation(PG_FUNCTION_ARGS)
 	HfeTarget  *target;
 	cJSON	   *parameters;
 	HfeHttpRequest *req;
-	HfeWireError err;
+	HfeFailure *failure;
 	char	   *out;
 
 	if (PG_ARGISNULL(1))
@@ -866,8 +861,8 @@ hfendpoints_text_generation(PG_FUNCTION_ARGS)
 					hfe_text_generation_body(text_to_cstring(PG_GETARG_TEXT_PP(1)),
 											 parameters),
 					"generate text");
-	if (!hfe_parse_text_generation(req, &out, &err))
-		hfe_raise_wire_error(target, "generate text", &err);
+	if (!hfe_parse_text_generation(req, &out, &failure))
+		hfe_raise_inference_failure(target, "generate text", failure, req);
 	PG_RETURN_DATUM(end_call_text(out, cxt, old));
 }
 
@@ -880,7 +875,7 @@ hfendpoints_chat_completion(PG_FUNCTION_ARGS)
 	cJSON	   *messages;
 	cJSON	   *options;
 	HfeHttpRequest *req;
-	HfeWireError err;
+	HfeFailure *failure;
 	Datum		result;
 
 	if (PG_ARGISNULL(1))
@@ -891,8 +886,8 @@ hfendpoints_chat_completion(PG_FUNCTION_ARGS)
 	target = resolve_arg(fcinfo);
 	req = send_call(target, HFE_ROUTE_CHAT, NULL, hfe_chat_body(messages, options),
 					"complete chat");
-	if (!hfe_parse_jsonb(req, &result, &err))
-		hfe_raise_wire_error(target, "complete chat", &err);
+	if (!hfe_parse_jsonb(req, &result, &failure))
+		hfe_raise_inference_failure(target, "complete chat", failure, req);
 	PG_RETURN_DATUM(end_call_datum(result, -1, cxt, old));
 }
 
@@ -905,7 +900,7 @@ hfendpoints_chat(PG_FUNCTION_ARGS)
 	cJSON	   *messages;
 	cJSON	   *options;
 	HfeHttpRequest *req;
-	HfeWireError err;
+	HfeFailure *failure;
 	char	   *out;
 
 	if (PG_ARGISNULL(1))
@@ -917,8 +912,8 @@ hfendpoints_chat(PG_FUNCTION_ARGS)
 	target = resolve_arg(fcinfo);
 	req = send_call(target, HFE_ROUTE_CHAT, NULL, hfe_chat_body(messages, options),
 					"complete chat");
-	if (!hfe_parse_chat_content(req, &out, &err))
-		hfe_raise_wire_error(target, "complete chat", &err);
+	if (!hfe_parse_chat_content(req, &out, &failure))
+		hfe_raise_inference_failure(target, "complete chat", failure, req);
 	if (out == NULL)
 	{
 		MemoryContextSwitchTo(old);
@@ -936,7 +931,7 @@ hfendpoints_feature_extraction(PG_FUNCTION_ARGS)
 	HfeTarget  *target;
 	cJSON	   *options;
 	HfeHttpRequest *req;
-	HfeWireError err;
+	HfeFailure *failure;
 	Datum		result;
 
 	if (PG_ARGISNULL(1))
@@ -948,8 +943,8 @@ hfendpoints_feature_extraction(PG_FUNCTION_ARGS)
 					hfe_feature_extraction_body(text_to_cstring(PG_GETARG_TEXT_PP(1)),
 												options),
 					"compute embeddings");
-	if (!hfe_parse_embedding(req, &result, &err))
-		hfe_raise_wire_error(target, "compute embeddings", &err);
+	if (!hfe_parse_embedding(req, &result, &failure))
+		hfe_raise_inference_failure(target, "compute embeddings", failure, req);
 	PG_RETURN_DATUM(end_call_datum(result, -1, cxt, old));
 }
 
@@ -963,7 +958,7 @@ hfendpoints_infer(PG_FUNCTION_ARGS)
 	HfeRoute	kind = HFE_ROUTE_ROOT;
 	char	   *body;
 	HfeHttpRequest *req;
-	HfeWireError err;
+	HfeFailure *failure;
 	Datum		result;
 
 	if (PG_ARGISNULL(1))
@@ -978,7 +973,7 @@ hfendpoints_infer(PG_FUNCTION_ARGS)
 	body = hfe_jsonb_to_utf8(PG_GETARG_DATUM(1));
 	target = resolve_arg(fcinfo);
 	req = send_call(target, kind, route, body, "run inference");
-	if (!hfe_parse_jsonb(req, &result, &err))
-		hfe_raise_wire_error(target, "run inference", &err);
+	if (!hfe_parse_jsonb(req, &result, &failure))
+		hfe_raise_inference_failure(target, "run inference", failure, req);
 	PG_RETURN_DATUM(end_call_datum(result, -1, cxt, old));
 }

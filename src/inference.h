@@ -17,12 +17,12 @@
  *		hfe_http_perform_many(reqs, n, hfendpoints.max_concurrency);
  *		if some failed with hfe_target_suspect(target, req) and
  *		   hfe_target_refresh(target): hfe_target_retarget() them, send again;
- *		for each: hfe_http_ok(req) ? hfe_parse_text_generation(req, &out, &err)
- *								   : hfe_inference_error(target, req, &err);
+ *		for each: hfe_http_ok(req) ? hfe_parse_text_generation(req, &out, &failure)
+ *								   : hfe_inference_failure(target, req);
  *
- * Parsers and hfe_inference_error never raise for a bad response: they
- * fill an HfeWireError, which a single-row function raises with
- * hfe_raise_wire_error() and a batch may report in its error column.
+ * Parsers and hfe_inference_failure never raise for a bad response: they
+ * make an HfeFailure, which a single-row function raises with
+ * hfe_raise_inference_failure() and a batch may report in its error column.
  *
  * Everything is palloc'd in CurrentMemoryContext.
  *
@@ -35,6 +35,7 @@
 
 #include "compat.h"
 #include "credentials.h"
+#include "errors.h"
 #include "http.h"
 #include "json.h"
 
@@ -68,19 +69,6 @@ typedef enum HfeRoute
 								 * doc/protocol.md §6.3) */
 	HFE_ROUTE_PATH				/* the endpoint URL + a caller's path */
 } HfeRoute;
-
-/*
- * Why a request's result cannot be returned: a SQLSTATE, a one-line
- * message for a batch's error column (no URL, no token), and optionally
- * the remote text and a hint for a raised error.
- */
-typedef struct HfeWireError
-{
-	int			sqlstate;
-	char	   *message;
-	char	   *detail;
-	char	   *hint;
-} HfeWireError;
 
 /* ---- endpoint resolution (README "Inference functions") ---- */
 
@@ -150,11 +138,18 @@ extern void hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute rou
 
 /* ---- errors ---- */
 
-/* The error for a failed request (HTTP status, TGI error_type, transport). */
-extern void hfe_inference_error(const HfeTarget *target, const HfeHttpRequest *req,
-								HfeWireError *err);
-pg_noreturn extern void hfe_raise_wire_error(const HfeTarget *target, const char *action,
-											 const HfeWireError *err);
+/*
+ * The failure of a request to the target (HTTP status, error_type,
+ * transport), with the target's own hints.
+ */
+extern HfeFailure *hfe_inference_failure(const HfeTarget *target,
+										 const HfeHttpRequest *req);
+
+/* Raise a failure of action ("generate text") on the target. */
+pg_noreturn extern void hfe_raise_inference_failure(const HfeTarget *target,
+													const char *action,
+													const HfeFailure *f,
+													const HfeHttpRequest *req);
 
 /* ---- request bodies (doc/protocol.md §6.1, §6.3, §6.4) ----
  *
@@ -253,23 +248,23 @@ extern char *hfe_jsonb_to_utf8(Datum jsonb);
 /* ---- response parsers ----
  *
  * Each takes a successful (2xx) request.  On success it returns true and
- * sets the output (in the database encoding); otherwise it fills err.
+ * sets the output (in the database encoding); otherwise it sets *failure.
  */
 
 /* TGI: [{"generated_text": ...}] or {"generated_text": ...} */
 extern bool hfe_parse_text_generation(const HfeHttpRequest *req, char **text,
-									  HfeWireError *err);
+									  HfeFailure **failure);
 
 /* OpenAI chat: choices[0].message.content; *text NULL when content is null */
 extern bool hfe_parse_chat_content(const HfeHttpRequest *req, char **text,
-								   HfeWireError *err);
+								   HfeFailure **failure);
 
 /* TEI: [[f, ...]] (or [f, ...]) as real[] */
 extern bool hfe_parse_embedding(const HfeHttpRequest *req, Datum *array,
-								HfeWireError *err);
+								HfeFailure **failure);
 
 /* any JSON body as jsonb, numbers kept exactly */
 extern bool hfe_parse_jsonb(const HfeHttpRequest *req, Datum *jsonb,
-							HfeWireError *err);
+							HfeFailure **failure);
 
 #endif							/* HFENDPOINTS_INFERENCE_H */

@@ -552,49 +552,37 @@ hfe_target_retarget(const HfeTarget *target, HfeHttpRequest *req, HfeRoute route
 	set_cold_start_options(target, req);
 }
 
-void
-hfe_inference_error(const HfeTarget *target, const HfeHttpRequest *req,
-					HfeWireError *err)
+HfeFailure *
+hfe_inference_failure(const HfeTarget *target, const HfeHttpRequest *req)
 {
-	char	   *type = req->curl_code == CURLE_OK ? hfe_remote_error_type(req) : NULL;
-
-	err->sqlstate = hfe_http_sqlstate(req);
-	err->message = hfe_http_error_line(req);
-	err->detail = NULL;
-	err->hint = NULL;
+	HfeFailure *f = hfe_request_failure(req);
 
 	if (req->curl_code != CURLE_OK || req->response_too_large)
-		return;
+		return f;
 	if (req->status == 401 && target->token == NULL)
-		err->hint = psprintf("Store a token with: CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (token 'hf_...');",
-							 quote_identifier(target->server->servername));
-	else if (type != NULL && strcmp(type, "overloaded") == 0)
-		err->hint = "The model is overloaded; try again later, raise hfendpoints.max_retries or hfendpoints.retry_base_delay, or send fewer requests at once.";
+		f->hint = psprintf("Store a token with: CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (token 'hf_...');",
+						   quote_identifier(target->server->servername));
+	else if (f->remote_type != NULL && strcmp(f->remote_type, "overloaded") == 0)
+		f->hint = "The model is overloaded; try again later, raise hfendpoints.max_retries or hfendpoints.retry_base_delay, or send fewer requests at once.";
 	else if (target->cold && (req->status == 502 || req->status == 503))
-		err->hint = psprintf("The endpoint did not finish starting within hfendpoints.cold_start_timeout (%d s); raise it or try again later.",
-							 hfe_cold_start_timeout_s);
+		f->hint = psprintf("The endpoint did not finish starting within hfendpoints.cold_start_timeout (%d s); raise it or try again later.",
+						   hfe_cold_start_timeout_s);
 	else if (req->status == 400 && target->name == NULL)
-		err->hint = "If the endpoint is paused, resume it first.";
+		f->hint = "If the endpoint is paused, resume it first.";
+	return f;
 }
 
 void
-hfe_raise_wire_error(const HfeTarget *target, const char *action,
-					 const HfeWireError *err)
+hfe_raise_inference_failure(const HfeTarget *target, const char *action,
+							const HfeFailure *f, const HfeHttpRequest *req)
 {
-	ereport(ERROR,
-			(errcode(err->sqlstate),
-			 errmsg("could not %s with %s: %s", action, target->label, err->message),
-			 err->detail ? errdetail_internal("%s", err->detail) : 0,
-			 err->hint ? errhint("%s", err->hint) : 0));
-	pg_unreachable();
+	hfe_raise_failure(f, psprintf("%s with %s", action, target->label), req);
 }
 
 void
 hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
 				const char *path, const char *action)
 {
-	HfeWireError err;
-
 	hfe_http_perform(req);
 	if (hfe_http_ok(req))
 		return;
@@ -605,6 +593,5 @@ hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
 		if (hfe_http_ok(req))
 			return;
 	}
-	hfe_inference_error(target, req, &err);
-	hfe_raise_http_error(req, psprintf("%s with %s", action, target->label), err.hint);
+	hfe_raise_inference_failure(target, action, hfe_inference_failure(target, req), req);
 }

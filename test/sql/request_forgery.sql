@@ -16,14 +16,15 @@ SET hfendpoints.max_retries = 0;
 \! test/fake/hfctl seed fake-user/tgi
 \! test/fake/hfctl seed fake-user/other
 SELECT replace(:'fake_url', 'http://127.0.0.1:', '') AS port \gset
--- refused(url): the SQLSTATE and message of text_generation(url), or 'sent'
-CREATE FUNCTION pg_temp.refused(url text, OUT state text, OUT message text)
+-- refused(url): the SQLSTATE, message and detail of text_generation(url), or 'sent'
+CREATE FUNCTION pg_temp.refused(url text, OUT state text, OUT message text, OUT detail text)
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM hfendpoints.text_generation(url, 'echo:x');
     state := 'sent';
 EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                            detail = PG_EXCEPTION_DETAIL;
 END
 $$;
 
@@ -116,7 +117,7 @@ SELECT format('[%s]', string_agg(jsonb_build_object(
            'headers', jsonb_build_object('Location', :'target_url'))::text, ',' ORDER BY s))
 FROM unnest(ARRAY[301, 302, 303, 307, 308]) AS s
 \g (format=unaligned tuples_only=on) |xargs -0 test/fake/hfctl fault
-SELECT s AS status, r.state, r.message
+SELECT s AS status, r.state, r.message, r.detail
 FROM unnest(ARRAY[301, 302, 303, 307, 308]) AS s,
 LATERAL pg_temp.refused(CASE WHEN s > 0 THEN 'tgi' END) AS r
 ORDER BY s;
