@@ -33,8 +33,10 @@
 #include "utils/tuplesort.h"
 #include "utils/tuplestore.h"
 
+#include "args.h"
 #include "guc.h"
 #include "inference.h"
+#include "target.h"
 #include "jobs.h"
 #include "observer.h"
 
@@ -415,20 +417,7 @@ on_error_raises(FunctionCallInfo fcinfo, int argno)
 static char **
 text_array_elements(FunctionCallInfo fcinfo, int argno, int *n)
 {
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
-	Datum	   *elems;
-	bool	   *nulls;
-	char	  **strings;
-
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("batch inputs must be a one-dimensional array")));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
-	strings = palloc(sizeof(char *) * Max(*n, 1));
-	for (int i = 0; i < *n; i++)
-		strings[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
-	return strings;
+	return hfe_text_array_elements(PG_GETARG_ARRAYTYPE_P(argno), "batch inputs", true, n);
 }
 
 static char *

@@ -13,9 +13,6 @@
  * request into an error.  Everything is palloc'd in the function's memory
  * context, cJSON trees included, and dies with it.
  *
- * The operations that other files reuse (pause, resume, scale to zero,
- * wait) are exported through endpoint.h.
- *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -36,7 +33,8 @@
 #include "utils/tuplestore.h"
 
 #include "api.h"
-#include "endpoint.h"
+#include "args.h"
+#include "poll.h"
 #include "errors.h"
 #include "guc.h"
 #include "observer.h"
@@ -144,30 +142,13 @@ object_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
 static HfeStringList *
 string_list_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 {
-	ArrayType  *array;
-	Datum	   *elems;
-	bool	   *elem_nulls;
 	HfeStringList *list;
 
 	if (PG_ARGISNULL(argno))
 		return NULL;
-	array = PG_GETARG_ARRAYTYPE_P(argno);
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", argname)));
 	list = palloc0(sizeof(HfeStringList));
-	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &elem_nulls, &list->n);
-	list->items = palloc(sizeof(char *) * Max(list->n, 1));
-	for (int i = 0; i < list->n; i++)
-	{
-		if (elem_nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain null elements", argname)));
-		list->items[i] = TextDatumGetCString(elems[i]);
-	}
+	list->items = hfe_text_array_elements(PG_GETARG_ARRAYTYPE_P(argno), argname, false,
+										  &list->n);
 	return list;
 }
 
@@ -543,8 +524,8 @@ post_action(const HfeServer *server, const char *namespace, const char *name,
 						endpoint_path(namespace, name, psprintf("/%s", verb)), NULL);
 }
 
-HfeEndpoint *
-hfe_endpoint_pause(const HfeServer *server, const char *namespace, const char *name)
+static HfeEndpoint *
+pause_endpoint(const HfeServer *server, const char *namespace, const char *name)
 {
 	char	   *action = psprintf("pause endpoint \"%s\"", name);
 	HfeHttpRequest *req = post_action(server, namespace, name, "pause");
@@ -552,9 +533,9 @@ hfe_endpoint_pause(const HfeServer *server, const char *namespace, const char *n
 	return hfe_endpoint_from_json(hfe_api_result(req, action), namespace, action);
 }
 
-HfeEndpoint *
-hfe_endpoint_scale_to_zero(const HfeServer *server, const char *namespace,
-						   const char *name)
+static HfeEndpoint *
+scale_endpoint_to_zero(const HfeServer *server, const char *namespace,
+					   const char *name)
 {
 	char	   *action = psprintf("scale endpoint \"%s\" to zero", name);
 	HfeHttpRequest *req = post_action(server, namespace, name, "scale-to-zero");
@@ -567,9 +548,9 @@ hfe_endpoint_scale_to_zero(const HfeServer *server, const char *namespace,
  * endpoint; with running_ok that is success, and the endpoint is read
  * back, as huggingface_hub does (doc/protocol.md §2.4).
  */
-HfeEndpoint *
-hfe_endpoint_resume(const HfeServer *server, const char *namespace,
-					const char *name, bool running_ok)
+static HfeEndpoint *
+resume_endpoint(const HfeServer *server, const char *namespace,
+				const char *name, bool running_ok)
 {
 	char	   *action = psprintf("resume endpoint \"%s\"", name);
 	HfeHttpRequest *req = post_action(server, namespace, name, "resume");
@@ -582,37 +563,6 @@ hfe_endpoint_resume(const HfeServer *server, const char *namespace,
 		raise_with_hint(req, action, "Pass running_ok => true to accept an endpoint that is already running.");
 	}
 	return hfe_endpoint_from_json(hfe_api_result(req, action), namespace, action);
-}
-
-static long
-ms_until(TimestampTz when)
-{
-	TimestampTz now = GetCurrentTimestamp();
-
-	return when <= now ? 0 : (long) ((when - now + 999) / 1000);
-}
-
-/*
- * Sleep for ms, waking on the latch so that a cancel, statement_timeout or
- * terminate takes effect at once through CHECK_FOR_INTERRUPTS.
- */
-static void
-sleep_interruptibly(int64 ms)
-{
-	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-
-	for (;;)
-	{
-		long		left;
-
-		CHECK_FOR_INTERRUPTS();
-		left = ms_until(end);
-		if (left <= 0)
-			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
 }
 
 /*
@@ -638,8 +588,8 @@ endpoint_is_healthy(const HfeServer *server, const HfeEndpoint *ep,
 					false);
 	req->no_retry = true;
 	if (deadline != 0)
-		req->timeout_ms = (int) Min((long) hfe_request_timeout_ms,
-									Max(ms_until(deadline), 1000L));
+		req->timeout_ms = (int) Min((int64) hfe_request_timeout_ms,
+									Max((deadline - GetCurrentTimestamp()) / 1000, 1000));
 	hfe_http_perform(req);
 	if (req->curl_code == CURLE_OK && req->status == 200)
 		return true;
@@ -649,82 +599,72 @@ endpoint_is_healthy(const HfeServer *server, const HfeEndpoint *ep,
 	return false;
 }
 
+typedef struct WaitCheck
+{
+	const HfeServer *server;
+	const char *name;
+} WaitCheck;
+
 /*
- * Each look at the endpoint allocates in a context of its own, reset before
- * the next, so that a wait of hours stays small.  The endpoint returned
- * lives in that context, a child of the caller's.
+ * One look of wait_endpoint: failed states raise, running and healthy is
+ * ready, anything else is looked at again until the timeout.
  */
-HfeEndpoint *
-hfe_endpoint_wait(const HfeServer *server, const char *namespace,
+static bool
+wait_check(const HfeEndpoint *ep, const HfePollLook *look, void *arg)
+{
+	WaitCheck  *w = (WaitCheck *) arg;
+	const char *token = w->server->token;
+	bool		running = strcmp(ep->status, "running") == 0 && ep->url != NULL;
+	/* the service's words, cleaned, the token masked should it echo it */
+	char	   *status = hfe_sanitize_remote_text(ep->status, strlen(ep->status), 40, token);
+	char	   *message = ep->message == NULL ? NULL :
+		hfe_sanitize_remote_text(ep->message, strlen(ep->message), 500, token);
+	const char *hint = NULL;
+
+	if (strcmp(ep->status, "failed") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("endpoint \"%s\" failed to deploy", w->name),
+				 message ? errdetail("The service said: %s", message) : 0,
+				 errhint("Check the endpoint's logs, then fix it with hfendpoints.update_endpoint(), or delete it and create it again.")));
+	if (strcmp(ep->status, "updateFailed") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("endpoint \"%s\" failed to update", w->name),
+				 message ? errdetail("The service said: %s", message) : 0,
+				 errhint("Check the endpoint's logs, then update it again with hfendpoints.update_endpoint().")));
+	if (running && endpoint_is_healthy(w->server, ep, look->deadline))
+		return true;
+	if (!look->last)
+		return false;
+
+	if (strcmp(ep->status, "paused") == 0)
+		hint = "A paused endpoint does not start on its own: resume it with hfendpoints.resume_endpoint().";
+	else if (strcmp(ep->status, "scaledToZero") == 0)
+		hint = "An endpoint scaled to zero starts again when it receives a request or is resumed.";
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("timed out waiting for endpoint \"%s\" to be ready", w->name),
+			 running ?
+			 errdetail("The endpoint is running, but its health route does not answer with HTTP 200.") :
+			 errdetail("The endpoint's status is \"%s\".", status),
+			 hint ? errhint("%s", hint) : 0));
+	return false;				/* keep compiler quiet */
+}
+
+/*
+ * Wait until the endpoint is running and its health route answers 200, as
+ * huggingface_hub's InferenceEndpoint.wait() (doc/protocol.md §3.5),
+ * looking every refresh_ms; timeout_ms < 0 waits for ever.
+ */
+static HfeEndpoint *
+wait_for_endpoint(const HfeServer *server, const char *namespace,
 				  const char *name, int64 timeout_ms, int64 refresh_ms)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
-	MemoryContext lookcxt;
-	TimestampTz deadline = 0;
+	WaitCheck	w = {server, name};
 
-	if (timeout_ms >= 0)
-		deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
-	lookcxt = AllocSetContextCreate(callercxt, "hfendpoints wait",
-									ALLOCSET_DEFAULT_SIZES);
-
-	for (;;)
-	{
-		HfeEndpoint *ep;
-		bool		running;
-		char	   *status;
-		char	   *message;
-		long		left;
-		int64		sleep_ms;
-
-		MemoryContextReset(lookcxt);
-		MemoryContextSwitchTo(lookcxt);
-		ep = hfe_api_get_endpoint(server, namespace, name, false);
-		running = strcmp(ep->status, "running") == 0 && ep->url != NULL;
-		/* the service's words, cleaned, the token masked should it echo it */
-		status = hfe_sanitize_remote_text(ep->status, strlen(ep->status), 40, server->token);
-		message = ep->message == NULL ? NULL :
-			hfe_sanitize_remote_text(ep->message, strlen(ep->message), 500, server->token);
-
-		if (strcmp(ep->status, "failed") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("endpoint \"%s\" failed to deploy", name),
-					 message ? errdetail("The service said: %s", message) : 0,
-					 errhint("Check the endpoint's logs, then fix it with hfendpoints.update_endpoint(), or delete it and create it again.")));
-		if (strcmp(ep->status, "updateFailed") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("endpoint \"%s\" failed to update", name),
-					 message ? errdetail("The service said: %s", message) : 0,
-					 errhint("Check the endpoint's logs, then update it again with hfendpoints.update_endpoint().")));
-		if (running && endpoint_is_healthy(server, ep, deadline))
-		{
-			MemoryContextSwitchTo(callercxt);
-			return ep;
-		}
-
-		left = deadline != 0 ? ms_until(deadline) : -1;
-		if (left == 0)
-		{
-			const char *hint = NULL;
-
-			if (strcmp(ep->status, "paused") == 0)
-				hint = "A paused endpoint does not start on its own: resume it with hfendpoints.resume_endpoint().";
-			else if (strcmp(ep->status, "scaledToZero") == 0)
-				hint = "An endpoint scaled to zero starts again when it receives a request or is resumed.";
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("timed out waiting for endpoint \"%s\" to be ready", name),
-					 running ?
-					 errdetail("The endpoint is running, but its health route does not answer with HTTP 200.") :
-					 errdetail("The endpoint's status is \"%s\".", status),
-					 hint ? errhint("%s", hint) : 0));
-		}
-		sleep_ms = left < 0 ? refresh_ms : Min(refresh_ms, (int64) left);
-		elog(DEBUG1, "hfendpoints: endpoint \"%s\" is %s, looking again in " INT64_FORMAT " ms",
-			 name, status, sleep_ms);
-		sleep_interruptibly(sleep_ms);
-	}
+	return hfe_poll_endpoint(server, namespace, name, false, timeout_ms,
+							 refresh_ms, refresh_ms, wait_check, &w);
 }
 
 /* Append the endpoints of one namespace to set; see list_endpoints. */
@@ -935,7 +875,7 @@ PG_FUNCTION_INFO_V1(hfendpoints_pause_endpoint);
 Datum
 hfendpoints_pause_endpoint(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_DATUM(endpoint_operation(fcinfo, hfe_endpoint_pause));
+	PG_RETURN_DATUM(endpoint_operation(fcinfo, pause_endpoint));
 }
 
 PG_FUNCTION_INFO_V1(hfendpoints_resume_endpoint);
@@ -948,14 +888,14 @@ hfendpoints_resume_endpoint(PG_FUNCTION_ARGS)
 	char	   *namespace = namespace_arg(fcinfo, 1, server);
 
 	PG_RETURN_DATUM(endpoint_datum(fcinfo,
-								   hfe_endpoint_resume(server, namespace, name, running_ok)));
+								   resume_endpoint(server, namespace, name, running_ok)));
 }
 
 PG_FUNCTION_INFO_V1(hfendpoints_scale_to_zero_endpoint);
 Datum
 hfendpoints_scale_to_zero_endpoint(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_DATUM(endpoint_operation(fcinfo, hfe_endpoint_scale_to_zero));
+	PG_RETURN_DATUM(endpoint_operation(fcinfo, scale_endpoint_to_zero));
 }
 
 /*
@@ -1055,7 +995,7 @@ hfendpoints_wait_endpoint(PG_FUNCTION_ARGS)
 	server = hfe_server_get(true);
 	namespace = namespace_arg(fcinfo, 1, server);
 	PG_RETURN_DATUM(endpoint_datum(fcinfo,
-								   hfe_endpoint_wait(server, namespace, name,
+								   wait_for_endpoint(server, namespace, name,
 													 timeout_ms, refresh_ms)));
 }
 

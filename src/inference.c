@@ -31,9 +31,11 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "args.h"
 #include "errors.h"
 #include "guc.h"
 #include "inference.h"
+#include "target.h"
 
 PG_FUNCTION_INFO_V1(hfendpoints_text_generation);
 PG_FUNCTION_INFO_V1(hfendpoints_chat_completion);
@@ -254,30 +256,19 @@ opt_text(cJSON *obj, const char *key, FunctionCallInfo fcinfo, int arg)
 static void
 opt_text_array(cJSON *obj, const char *key, FunctionCallInfo fcinfo, int arg)
 {
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
+	char	  **strings;
 	int			n;
 	cJSON	   *list;
 
 	if (arg < 0 || PG_ARGISNULL(arg))
 		return;
-	arr = PG_GETARG_ARRAYTYPE_P(arg);
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", key)));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	strings = hfe_text_array_elements(PG_GETARG_ARRAYTYPE_P(arg), key, false, &n);
 	list = cJSON_CreateArray();
 	if (list == NULL)
 		json_oom();
 	for (int i = 0; i < n; i++)
 	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain NULL elements", key)));
-		if (!cJSON_AddItemToArray(list, json_string(TextDatumGetCString(elems[i]))))
+		if (!cJSON_AddItemToArray(list, json_string(strings[i])))
 			json_oom();
 	}
 	json_set(obj, key, list);

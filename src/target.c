@@ -3,18 +3,14 @@
  * target.c
  *		Where an inference request goes: the endpoint argument ('name',
  *		'namespace/name' or a URL) resolved to an allowlisted URL and a
- *		token, the per-backend cache of resolved names, the endpoint states
- *		(paused, failed, starting, scaled to zero) and cold starts, and the
- *		errors of a failed inference request.
+ *		token, the endpoint states (paused, failed, starting, scaled to
+ *		zero) and cold starts, the URL of each route, and the failures of
+ *		an inference request.
  *
- * Cache: one entry per (server, api_url, user mapping OID and credentials
- * generation, default namespace, the argument's namespace if any, name),
- * kept in its own memory context under TopMemoryContext for
- * hfendpoints.endpoint_cache_ttl; only endpoints found running are kept,
- * so that a cold one is looked at on every call until it is awake (each
- * wake-up is a cold start counted).  Keys hold no token; a change to a
- * user mapping or server makes every entry a miss.  An entry whose URL stops
- * answering is dropped and the name resolved again, once per call.
+ * Names are cached per backend (endpoint_cache.c); only endpoints found
+ * running are stored, so that a cold one is looked at on every call until
+ * it is awake (each wake-up is a cold start counted).  An entry whose URL
+ * stops answering is dropped and the name resolved again, once per call.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,163 +18,28 @@
 
 #include <limits.h>
 
-#include "miscadmin.h"
-#include "storage/latch.h"
 #include "utils/builtins.h"
-#include "utils/memutils.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
 #include "api.h"
+#include "endpoint_cache.h"
 #include "errors.h"
 #include "guc.h"
-#include "inference.h"
 #include "observer.h"
+#include "poll.h"
 #include "stats.h"
+#include "target.h"
 #include "url.h"
 
-#define CACHE_MAX_ENTRIES 64
 #define STATE_POLL_FIRST_MS 100
 #define STATE_POLL_MAX_MS 2000
 
-typedef struct CacheEntry
-{
-	struct CacheEntry *next;
-	char	   *key;			/* see cache_key */
-	char	   *namespace;		/* the namespace the name resolved in */
-	char	   *url;
-	char	   *checked_hosts;	/* allowed_hosts the URL was checked against */
-	bool		checked_http;	/* ... and allow_http */
-	bool		public;			/* type "public": no token on the data plane */
-	TimestampTz expires;
-} CacheEntry;
-
-static MemoryContext cache_cxt = NULL;
-static CacheEntry *cache_head = NULL;
-
-/* ---- cache ---- */
-
-/*
- * The key is the endpoint argument as given (namespace or none, name) with
- * everything that decides what it resolves to: the server, its API URL, the
- * user mapping (whose token and default namespace cannot have changed
- * under the same credentials generation) and the mapping's default
- * namespace.  A cache hit so needs no whoami to find the default namespace.
- */
+/* The cache key of the target's endpoint argument. */
 static char *
 cache_key(const HfeTarget *t)
 {
-	return psprintf("%s\n%s\n%u\n" UINT64_FORMAT "\n%s\n%s\n%s", t->server->servername,
-					t->server->api_url, t->server->umid, hfe_credentials_generation,
-					t->server->namespace ? t->server->namespace : "",
-					t->namespace_given ? t->namespace : "", t->name);
-}
-
-static void
-cache_free(CacheEntry *e)
-{
-	pfree(e->key);
-	pfree(e->namespace);
-	pfree(e->url);
-	pfree(e->checked_hosts);
-	pfree(e);
-}
-
-/* Unlink and free the entry for key, if any. */
-static void
-cache_drop(const char *key)
-{
-	CacheEntry **prev = &cache_head;
-
-	for (CacheEntry *e = cache_head; e != NULL; prev = &e->next, e = e->next)
-	{
-		if (strcmp(e->key, key) == 0)
-		{
-			*prev = e->next;
-			cache_free(e);
-			return;
-		}
-	}
-}
-
-/* A live entry for key, or NULL; expired entries are dropped on the way. */
-static CacheEntry *
-cache_lookup(const char *key)
-{
-	TimestampTz now = GetCurrentTimestamp();
-	CacheEntry **prev = &cache_head;
-	CacheEntry *e = cache_head;
-
-	while (e != NULL)
-	{
-		if (e->expires <= now)
-		{
-			CacheEntry *next = e->next;
-
-			*prev = next;
-			cache_free(e);
-			e = next;
-			continue;
-		}
-		if (strcmp(e->key, key) == 0)
-			return e;
-		prev = &e->next;
-		e = e->next;
-	}
-	return NULL;
-}
-
-static void
-cache_store(const HfeTarget *t, bool public)
-{
-	char	   *key;
-	CacheEntry *e;
-	int			n = 0;
-
-	/*
-	 * A cold endpoint (asleep or starting) is not cached: the next call
-	 * looks at it again, so that each wake-up is seen and counted, even
-	 * when the endpoint went back to sleep between two calls.
-	 */
-	if (hfe_endpoint_cache_ttl_s <= 0 || t->cold)
-		return;
-	key = cache_key(t);
-	cache_drop(key);
-	if (cache_cxt == NULL)
-		cache_cxt = AllocSetContextCreate(TopMemoryContext, "hfendpoints endpoint cache",
-										  ALLOCSET_SMALL_SIZES);
-
-	/* newest first; beyond the limit, the oldest goes */
-	for (CacheEntry **p = &cache_head; *p != NULL; p = &(*p)->next)
-	{
-		if (++n >= CACHE_MAX_ENTRIES)
-		{
-			CacheEntry *rest = *p;
-
-			*p = NULL;
-			while (rest != NULL)
-			{
-				CacheEntry *next = rest->next;
-
-				cache_free(rest);
-				rest = next;
-			}
-			break;
-		}
-	}
-
-	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
-	e->key = MemoryContextStrdup(cache_cxt, key);
-	e->namespace = MemoryContextStrdup(cache_cxt, t->namespace);
-	e->url = MemoryContextStrdup(cache_cxt, t->url);
-	e->checked_hosts = MemoryContextStrdup(cache_cxt, t->server->allowed_hosts);
-	e->checked_http = t->server->allow_http;
-	e->public = public;
-	e->expires = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											 (int64) hfe_endpoint_cache_ttl_s * 1000);
-	e->next = cache_head;
-	cache_head = e;
-	pfree(key);
+	return hfe_endpoint_cache_key(t->server, t->namespace_given ? t->namespace : NULL,
+								  t->name);
 }
 
 /* ---- endpoint states ---- */
@@ -189,23 +50,30 @@ state_is(const HfeEndpoint *ep, const char *state)
 	return strcmp(ep->status, state) == 0;
 }
 
-/* "SELECT hfendpoints.resume_endpoint('x');", naming the namespace if given */
-static char *
-resume_command(const HfeTarget *t, bool namespace_given)
+/*
+ * Why an endpoint cannot serve and will not on its own ("is paused",
+ * "failed to deploy", ...), or NULL.
+ */
+static const char *
+unusable_state(const HfeEndpoint *ep)
 {
-	if (namespace_given)
-		return psprintf("SELECT hfendpoints.resume_endpoint(%s, %s);",
-						quote_literal_cstr(t->name), quote_literal_cstr(t->namespace));
-	return psprintf("SELECT hfendpoints.resume_endpoint(%s);", quote_literal_cstr(t->name));
+	if (state_is(ep, "paused"))
+		return "is paused";
+	if (state_is(ep, "failed"))
+		return "failed to deploy";
+	if (state_is(ep, "updateFailed") && ep->url == NULL)
+		return "failed to update";
+	return NULL;
 }
 
+/* "SELECT hfendpoints.<function>('x');", naming the namespace if given */
 static char *
-wait_command(const HfeTarget *t, bool namespace_given)
+endpoint_command(const HfeTarget *t, const char *function)
 {
-	if (namespace_given)
-		return psprintf("SELECT hfendpoints.wait_endpoint(%s, %s);",
+	if (t->namespace_given)
+		return psprintf("SELECT hfendpoints.%s(%s, %s);", function,
 						quote_literal_cstr(t->name), quote_literal_cstr(t->namespace));
-	return psprintf("SELECT hfendpoints.wait_endpoint(%s);", quote_literal_cstr(t->name));
+	return psprintf("SELECT hfendpoints.%s(%s);", function, quote_literal_cstr(t->name));
 }
 
 /* The endpoint's status message, the token masked should it be echoed. */
@@ -226,98 +94,87 @@ state_text(const HfeTarget *t, const HfeEndpoint *ep)
 	return hfe_sanitize_remote_text(ep->status, strlen(ep->status), 40, t->server->token);
 }
 
-/* Sleep ms milliseconds, waking at once for a cancel or terminate. */
-static void
-interruptible_sleep(long ms)
+typedef struct ResolveCheck
 {
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 ms, PG_WAIT_EXTENSION);
-	ResetLatch(MyLatch);
-	CHECK_FOR_INTERRUPTS();
-}
+	HfeTarget  *target;
+	bool		waited;			/* the endpoint had no URL at first */
+} ResolveCheck;
 
 /*
- * Get the endpoint from the control plane until it is usable, and point
- * the target at it.  A running endpoint with a URL is ready.  One that may
- * still be starting but already has a URL (scaledToZero, or initializing
- * or updating with a URL) is cold: its proxy holds or 503s requests until
- * a replica answers.  One without a URL yet (pending, initializing) is
- * polled until hfendpoints.cold_start_timeout.  Paused, failed and deleted
- * endpoints raise at once.
+ * One look while resolving a name.  A running endpoint with a URL is
+ * ready.  One that may still be starting but already has a URL
+ * (scaledToZero, or initializing or updating with a URL) is ready but
+ * cold: its proxy holds or 503s requests until a replica answers.  One
+ * without a URL yet (pending, initializing) is looked at again until
+ * hfendpoints.cold_start_timeout.  Paused, failed and deleted endpoints
+ * raise at once.
  */
-static void
-resolve_name(HfeTarget *t)
+static bool
+resolve_check(const HfeEndpoint *ep, const HfePollLook *look, void *arg)
 {
-	bool		namespace_given = t->namespace_given;
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-													   (int64) hfe_cold_start_timeout_s * 1000);
-	long		delay = STATE_POLL_FIRST_MS;
-	bool		waited = false;
-	HfeEndpoint *ep;
+	ResolveCheck *rc = (ResolveCheck *) arg;
+	HfeTarget  *t = rc->target;
+	const char *unusable;
 
-	for (;;)
+	if (ep == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("%s does not exist", t->label),
+				 errhint("List the endpoints with: SELECT name, status FROM hfendpoints.list_endpoints();")));
+	if ((unusable = unusable_state(ep)) != NULL)
 	{
-		TimestampTz now;
-		long		left_ms;
-
-		ep = hfe_api_get_endpoint(t->server, t->namespace, t->name, true);
-		if (ep == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("%s does not exist", t->label),
-					 errhint("List the endpoints with: SELECT name, status FROM hfendpoints.list_endpoints();")));
+		char	   *detail = status_detail(ep, t->server->token);
 
 		if (state_is(ep, "paused"))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("%s is paused", t->label),
-					 errhint("Resume it with: %s", resume_command(t, namespace_given))));
-		if (state_is(ep, "failed") || (state_is(ep, "updateFailed") && ep->url == NULL))
-		{
-			char	   *detail = status_detail(ep, t->server->token);
-
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("%s failed to %s", t->label,
-							state_is(ep, "failed") ? "deploy" : "update"),
-					 detail ? errdetail_internal("%s", detail) : 0,
-					 errhint("Fix it with hfendpoints.update_endpoint, or delete it and create it again.")));
-		}
-
-		if (ep->url != NULL)
-		{
-			/* updateFailed with a URL still serves the previous version */
-			if (state_is(ep, "running") || state_is(ep, "updateFailed"))
-				t->cold = false;
-			else
-				t->cold = true; /* scaledToZero, initializing, updating, ... */
-			break;
-		}
-		if (!state_is(ep, "pending") && !state_is(ep, "initializing") &&
-			!state_is(ep, "updating"))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("%s has no URL", t->label),
-					 errdetail("Its state is \"%s\".", state_text(t, ep))));
-
-		/* still deploying: wait for a URL, as long as cold starts may take */
-		now = GetCurrentTimestamp();
-		left_ms = (long) ((deadline - now) / 1000);
-		if (left_ms <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("%s is not ready", t->label),
-					 errdetail("It was still \"%s\" when hfendpoints.cold_start_timeout (%d s) ran out.",
-							   state_text(t, ep), hfe_cold_start_timeout_s),
-					 errhint("Raise hfendpoints.cold_start_timeout, or wait for it with: %s",
-							 wait_command(t, namespace_given))));
-		elog(DEBUG1, "hfendpoints: %s is %s, checking again in %ld ms",
-			 t->label, state_text(t, ep), Min(delay, left_ms));
-		interruptible_sleep(Min(delay, left_ms));
-		waited = true;
-		delay = Min(delay * 2, STATE_POLL_MAX_MS);
+					 errmsg("%s %s", t->label, unusable),
+					 errhint("Resume it with: %s", endpoint_command(t, "resume_endpoint"))));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s %s", t->label, unusable),
+				 detail ? errdetail_internal("%s", detail) : 0,
+				 errhint("Fix it with hfendpoints.update_endpoint, or delete it and create it again.")));
 	}
-	if (t->cold || waited)
+
+	if (ep->url != NULL)
+	{
+		/* updateFailed with a URL still serves the previous version */
+		t->cold = !(state_is(ep, "running") || state_is(ep, "updateFailed"));
+		return true;
+	}
+	if (!state_is(ep, "pending") && !state_is(ep, "initializing") &&
+		!state_is(ep, "updating"))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s has no URL", t->label),
+				 errdetail("Its state is \"%s\".", state_text(t, ep))));
+	if (look->last)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s is not ready", t->label),
+				 errdetail("It was still \"%s\" when hfendpoints.cold_start_timeout (%d s) ran out.",
+						   state_text(t, ep), hfe_cold_start_timeout_s),
+				 errhint("Raise hfendpoints.cold_start_timeout, or wait for it with: %s",
+						 endpoint_command(t, "wait_endpoint"))));
+	rc->waited = true;			/* still deploying: wait for a URL */
+	return false;
+}
+
+/*
+ * Get the endpoint from the control plane until it is usable, and point
+ * the target at it (see resolve_check).
+ */
+static void
+resolve_name(HfeTarget *t)
+{
+	ResolveCheck rc = {t, false};
+	HfeEndpoint *ep;
+
+	ep = hfe_poll_endpoint(t->server, t->namespace, t->name, true,
+						   (int64) hfe_cold_start_timeout_s * 1000,
+						   STATE_POLL_FIRST_MS, STATE_POLL_MAX_MS, resolve_check, &rc);
+	if (t->cold || rc.waited)
 		hfe_stats_count_cold_start(t->server->serverid, t->stats_label);
 
 	/* a control plane that hands out a URL outside the allowlist is refused */
@@ -325,7 +182,18 @@ resolve_name(HfeTarget *t)
 	t->url = ep->url;
 	t->token = (ep->type != NULL && strcmp(ep->type, "public") == 0) ? NULL : t->server->token;
 	t->from_cache = false;
-	cache_store(t, t->token == NULL);
+
+	/*
+	 * A cold endpoint (asleep or starting) is not cached: the next call
+	 * looks at it again, so that each wake-up is seen and counted, even
+	 * when the endpoint went back to sleep between two calls.
+	 */
+	if (!t->cold)
+	{
+		HfeCachedEndpoint entry = {t->namespace, t->url, t->token == NULL};
+
+		hfe_endpoint_cache_store(cache_key(t), t->server, &entry);
+	}
 }
 
 HfeTarget *
@@ -333,8 +201,7 @@ hfe_target_resolve(const char *endpoint)
 {
 	HfeTarget  *t = palloc0(sizeof(HfeTarget));
 	const char *slash;
-	char	   *key;
-	CacheEntry *e;
+	HfeCachedEndpoint cached;
 
 	if (endpoint == NULL)
 		ereport(ERROR,
@@ -371,19 +238,12 @@ hfe_target_resolve(const char *endpoint)
 	hfe_check_endpoint_name(t->name);
 	t->label = psprintf("endpoint \"%s\"", endpoint);
 
-	key = cache_key(t);
-	e = hfe_endpoint_cache_ttl_s > 0 ? cache_lookup(key) : NULL;
-	pfree(key);
-	if (e != NULL)
+	if (hfe_endpoint_cache_lookup(cache_key(t), t->server, &cached))
 	{
-		/* the allowlist may have changed since the entry was made */
-		if (e->checked_http != t->server->allow_http ||
-			strcmp(e->checked_hosts, t->server->allowed_hosts) != 0)
-			hfe_check_inference_url(t->server, e->url);
-		t->namespace = pstrdup(e->namespace);
+		t->namespace = cached.namespace;
 		t->stats_label = psprintf("%s/%s", t->namespace, t->name);
-		t->url = pstrdup(e->url);
-		t->token = e->public ? NULL : t->server->token;
+		t->url = cached.url;
+		t->token = cached.public ? NULL : t->server->token;
 		t->cold = false;		/* only warm endpoints are cached */
 		t->from_cache = true;
 		return t;
@@ -414,14 +274,11 @@ bool
 hfe_target_refresh(HfeTarget *target)
 {
 	char	   *old_url = target->url;
-	char	   *key;
 
 	if (target->name == NULL || target->refreshed)
 		return false;
 	target->refreshed = true;
-	key = cache_key(target);
-	cache_drop(key);
-	pfree(key);
+	hfe_endpoint_cache_drop(cache_key(target));
 
 	elog(DEBUG1, "hfendpoints: %s stopped answering, resolving it again", target->label);
 	resolve_name(target);
@@ -432,17 +289,15 @@ char *
 hfe_target_unavailable(const HfeTarget *target)
 {
 	HfeEndpoint *ep;
+	const char *unusable;
 
 	if (target->name == NULL || target->refreshed)
 		return NULL;
 	ep = hfe_api_get_endpoint(target->server, target->namespace, target->name, true);
 	if (ep == NULL)
 		return psprintf("%s does not exist", target->label);
-	if (state_is(ep, "paused"))
-		return psprintf("%s is paused", target->label);
-	if (state_is(ep, "failed") || (state_is(ep, "updateFailed") && ep->url == NULL))
-		return psprintf("%s failed to %s", target->label,
-						state_is(ep, "failed") ? "deploy" : "update");
+	if ((unusable = unusable_state(ep)) != NULL)
+		return psprintf("%s %s", target->label, unusable);
 	return NULL;
 }
 
