@@ -5,7 +5,7 @@ EXTENSION = hfendpoints
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
 MODULE_big = hfendpoints
 
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/tasks/*.c)))
 
 # The current version's install script is assembled from one file per
 # feature in sql/parts.  Released versions' scripts are committed as they
@@ -37,7 +37,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 # Objects compiled against one PostgreSQL must not be linked for another:
 # .pg_version names the server headers they were built with, and changes
 # (rebuilding everything) only when PG_CONFIG points elsewhere.
-$(OBJS): $(wildcard src/*.h) .pg_version
+$(OBJS): $(wildcard src/*.h src/tasks/*.h) .pg_version
 .pg_version: FORCE
 	@v="$$($(PG_CONFIG) --version) $$($(PG_CONFIG) --includedir-server)"; \
 	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@

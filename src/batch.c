@@ -1,15 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * batch.c
- *		The batch inference functions (text_generation_batch, chat_batch,
- *		feature_extraction_batch, infer_batch) and the per-batch step of
- *		CALL hfendpoints.enrich(), on top of the concurrent engine.
+ *		The batch runner: many inputs of one task in one call, sent
+ *		concurrently, one row per input in input order.  The batch SQL
+ *		functions (text_generation_batch, ...) and each batch of enrich
+ *		run on it.
  *
- * A batch call resolves its endpoint once, builds one request per non-NULL
- * input with the same body builders as the single-row functions
- * (inference.c), sends them all through hfe_http_perform_many() with up to
- * hfendpoints.max_concurrency in flight, and returns one row per input in
- * input order.  Each failed request was already retried on its own by the
+ * A batch resolves its endpoint once, builds one request per non-NULL
+ * input with the task's body builder (the same as its single-row
+ * function's), sends them all through hfe_http_perform_each() with up to
+ * hfendpoints.max_concurrency in flight, and parses each answer as it
+ * completes.  Each failed request was already retried on its own by the
  * engine; what still failed either raises (on_error => 'raise') or is
  * reported in the row's error column (on_error => 'null').
  *
@@ -20,7 +21,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
@@ -33,38 +33,21 @@
 #include "utils/tuplesort.h"
 #include "utils/tuplestore.h"
 
-#include "args.h"
+#include "batch.h"
 #include "guc.h"
-#include "inference.h"
-#include "target.h"
 #include "jobs.h"
 #include "observer.h"
-
-PG_FUNCTION_INFO_V1(hfendpoints_text_generation_batch);
-PG_FUNCTION_INFO_V1(hfendpoints_chat_batch);
-PG_FUNCTION_INFO_V1(hfendpoints_feature_extraction_batch);
-PG_FUNCTION_INFO_V1(hfendpoints_infer_batch);
-PG_FUNCTION_INFO_V1(hfendpoints_enrich_batch);
-PG_FUNCTION_INFO_V1(hfendpoints_prevent_in_transaction_block);
-
-/* What a batch's responses are parsed into. */
-typedef enum BatchOutput
-{
-	OUTPUT_TEXT_GENERATION,
-	OUTPUT_CHAT,
-	OUTPUT_EMBEDDING,
-	OUTPUT_JSON
-} BatchOutput;
+#include "stats.h"
+#include "target.h"
 
 /* One batch: the inputs' request bodies (NULL for a NULL input). */
 typedef struct Batch
 {
 	int			n;
 	char	  **bodies;
-	BatchOutput output;
+	const HfeTaskCall *call;
 	HfeRoute	route;
 	const char *path;
-	const char *action;			/* completes "could not ..." */
 	const char *job;			/* its name in hfendpoints.jobs */
 } Batch;
 
@@ -82,7 +65,7 @@ typedef struct BatchSink
 {
 	TupleDesc	desc;
 	bool		enrich_shape;	/* (ord, output, embedding, error) */
-	bool		embedding;		/* ... and output is the embedding */
+	bool		embedding;		/* ... and the value is the embedding */
 	Tuplesortstate *sort;
 	TupleTableSlot *put_slot;	/* virtual: a row being put */
 	TupleTableSlot *get_slot;	/* minimal: a row read back */
@@ -96,6 +79,7 @@ typedef struct BatchRun
 {
 	Batch	   *batch;
 	BatchSink  *sink;
+	const HfeTarget *target;
 	int		   *input_of_req;	/* the input each request answers */
 	int		   *req_of_slot;	/* the request at each position of the array
 								 * being sent (NULL: the same) */
@@ -167,38 +151,6 @@ sink_end(BatchSink *sink, FunctionCallInfo fcinfo)
 	ExecDropSingleTupleTableSlot(sink->get_slot);
 }
 
-static bool
-parse_response(BatchOutput output, const HfeHttpRequest *req, Datum *value,
-			   bool *is_null, HfeFailure **failure)
-{
-	char	   *text = NULL;
-	bool		ok;
-
-	*is_null = false;
-	switch (output)
-	{
-		case OUTPUT_TEXT_GENERATION:
-			ok = hfe_parse_text_generation(req, &text, failure);
-			break;
-		case OUTPUT_CHAT:
-			ok = hfe_parse_chat_content(req, &text, failure);
-			break;
-		case OUTPUT_EMBEDDING:
-			return hfe_parse_embedding(req, value, failure);
-		case OUTPUT_JSON:
-			return hfe_parse_jsonb(req, value, failure);
-		default:
-			elog(ERROR, "unexpected batch output %d", (int) output);
-	}
-	if (ok)
-	{
-		*is_null = (text == NULL);
-		if (text != NULL)
-			*value = CStringGetTextDatum(text);
-	}
-	return ok;
-}
-
 /*
  * The engine's done callback: parse a successful response into its row
  * and free the body; of a failed one keep only the start, for its error,
@@ -212,8 +164,7 @@ request_done(HfeHttpRequest *req, void *arg)
 	int			r = run->req_of_slot ? run->req_of_slot[req->engine_index] : req->engine_index;
 	MemoryContext old;
 	HfeFailure *failure = NULL;
-	Datum		value = (Datum) 0;
-	bool		is_null;
+	HfeAnswer	answer = {(Datum) 0, false, -1};
 
 	if (!hfe_http_ok(req))
 	{
@@ -221,10 +172,13 @@ request_done(HfeHttpRequest *req, void *arg)
 		return;
 	}
 	old = MemoryContextSwitchTo(run->row_cxt);
-	if (parse_response(run->batch->output, req, &value, &is_null, &failure))
+	if (run->batch->call->part->parse(req, &answer, &failure))
 	{
-		sink_put(run->sink, run->input_of_req[r], value, is_null, NULL);
+		sink_put(run->sink, run->input_of_req[r], answer.value, answer.isnull, NULL);
 		run->parsed[r] = true;
+		if (answer.tokens > 0 && req->generated_tokens < 0)
+			hfe_stats_count_tokens(run->target->server->serverid, run->target->stats_label,
+								   answer.tokens);
 	}
 	else
 	{
@@ -266,6 +220,7 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 		return;					/* only NULL inputs: no request at all */
 
 	target = hfe_target_resolve(endpoint);
+	run.target = target;
 	hfe_job_set_endpoint(target->stats_label);
 	hfe_job_set_state(target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);
 	if (own_job)
@@ -328,7 +283,7 @@ send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sin
 		if (run.parsed[r])
 			continue;
 		if (raise_errors)
-			hfe_raise_inference_failure(target, batch->action,
+			hfe_raise_inference_failure(target, batch->call->task->action,
 										run.parse_error[r] ? run.parse_error[r] :
 										hfe_inference_failure(target, reqs[r]),
 										reqs[r]);
@@ -369,26 +324,15 @@ run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sink
 	PG_END_TRY();
 }
 
-/*
- * One request body per text input (NULL for a NULL input), built as the
- * single-row function of the batch's task builds it; system is the chat's
- * system message, or NULL.
- */
+/* One request body per input (NULL for a NULL input), as the single-row function builds it. */
 static void
-build_text_bodies(Batch *batch, char **inputs, const cJSON *options, const char *system)
+build_bodies(Batch *batch, const Datum *inputs, const bool *nulls)
 {
 	batch->bodies = palloc(sizeof(char *) * Max(batch->n, 1));
 	for (int i = 0; i < batch->n; i++)
-	{
-		if (inputs[i] == NULL)
-			batch->bodies[i] = NULL;
-		else if (batch->output == OUTPUT_TEXT_GENERATION)
-			batch->bodies[i] = hfe_text_generation_body(inputs[i], options);
-		else if (batch->output == OUTPUT_CHAT)
-			batch->bodies[i] = hfe_chat_body(hfe_chat_messages(inputs[i], system), options);
-		else
-			batch->bodies[i] = hfe_feature_extraction_body(inputs[i], options);
-	}
+		batch->bodies[i] = nulls[i] ? NULL :
+			batch->call->part->build_body(batch->call, inputs[i]);
+	batch->route = hfe_task_route(batch->call, &batch->path);
 }
 
 static bool
@@ -413,13 +357,6 @@ on_error_raises(FunctionCallInfo fcinfo, int argno)
 	return false;				/* keep compiler quiet */
 }
 
-/* The elements of an array argument as C strings (NULL for NULL). */
-static char **
-text_array_elements(FunctionCallInfo fcinfo, int argno, int *n)
-{
-	return hfe_text_array_elements(PG_GETARG_ARRAYTYPE_P(argno), "batch inputs", true, n);
-}
-
 static char *
 endpoint_arg(FunctionCallInfo fcinfo)
 {
@@ -430,22 +367,20 @@ endpoint_arg(FunctionCallInfo fcinfo)
 	return text_to_cstring(PG_GETARG_TEXT_PP(0));
 }
 
-/*
- * The shared body of the four batch SQL functions: arguments are
- * (endpoint, inputs array, <options...>, on_error), on_error last.
- */
-static Datum
-batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
-			   const char *job)
+Datum
+hfe_batch_task(FunctionCallInfo fcinfo, const HfeTask *task)
 {
 	int			on_error_arg = PG_NARGS() - 1;
 	bool		raise_errors;
 	char	   *endpoint;
-	char	  **inputs;
+	ArrayType  *array;
+	Datum	   *inputs;
+	bool	   *nulls;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
 	Batch		batch;
 	BatchSink	sink;
-	cJSON	   *options = NULL;
-	char	   *system = NULL;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(1))
@@ -454,45 +389,17 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 	endpoint = endpoint_arg(fcinfo);
 
 	memset(&batch, 0, sizeof(batch));
-	batch.output = output;
-	batch.action = action;
-	batch.job = job;
-	batch.route = HFE_ROUTE_ROOT;
-
-	if (output == OUTPUT_JSON)
-	{
-		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
-		Datum	   *elems;
-		bool	   *nulls;
-
-		deconstruct_array(arr, JSONBOID, -1, false, TYPALIGN_INT, &elems, &nulls, &batch.n);
-		batch.bodies = palloc(sizeof(char *) * Max(batch.n, 1));
-		for (int i = 0; i < batch.n; i++)
-			batch.bodies[i] = nulls[i] ? NULL : hfe_jsonb_to_utf8(elems[i]);
-		if (!PG_ARGISNULL(2))
-		{
-			batch.route = HFE_ROUTE_PATH;
-			batch.path = text_to_cstring(PG_GETARG_TEXT_PP(2));
-			hfe_check_route(batch.path);
-		}
-	}
-	else
-	{
-		inputs = text_array_elements(fcinfo, 1, &batch.n);
-		if (output == OUTPUT_TEXT_GENERATION)
-			options = hfe_text_generation_options(fcinfo, 2);
-		else if (output == OUTPUT_CHAT)
-		{
-			options = hfe_chat_options(fcinfo, &hfe_chat_args);
-			batch.route = HFE_ROUTE_CHAT;
-			if (!PG_ARGISNULL(2))
-				system = text_to_cstring(PG_GETARG_TEXT_PP(2));
-		}
-		else
-			options = hfe_feature_extraction_options(fcinfo, 2);
-
-		build_text_bodies(&batch, inputs, options, system);
-	}
+	batch.call = hfe_task_call_from_args(task, fcinfo);
+	batch.job = psprintf("%s_batch", task->name);
+	array = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("batch inputs must be a one-dimensional array")));
+	get_typlenbyvalalign(task->input_type, &typlen, &typbyval, &typalign);
+	deconstruct_array(array, task->input_type, typlen, typbyval, typalign,
+					  &inputs, &nulls, &batch.n);
+	build_bodies(&batch, inputs, nulls);
 
 	sink_begin(&sink, ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc, false, false);
 	run_batch(endpoint, &batch, raise_errors, &sink);
@@ -500,130 +407,21 @@ batch_function(FunctionCallInfo fcinfo, BatchOutput output, const char *action,
 	return (Datum) 0;
 }
 
-Datum
-hfendpoints_text_generation_batch(PG_FUNCTION_ARGS)
+void
+hfe_batch_enrich(FunctionCallInfo fcinfo, const char *endpoint, const HfeTaskCall *call,
+				 const Datum *inputs, const bool *nulls, int n)
 {
-	return batch_function(fcinfo, OUTPUT_TEXT_GENERATION, "generate text",
-						  "text_generation_batch");
-}
-
-Datum
-hfendpoints_chat_batch(PG_FUNCTION_ARGS)
-{
-	return batch_function(fcinfo, OUTPUT_CHAT, "complete chat", "chat_batch");
-}
-
-Datum
-hfendpoints_feature_extraction_batch(PG_FUNCTION_ARGS)
-{
-	return batch_function(fcinfo, OUTPUT_EMBEDDING, "compute embeddings",
-						  "feature_extraction_batch");
-}
-
-Datum
-hfendpoints_infer_batch(PG_FUNCTION_ARGS)
-{
-	return batch_function(fcinfo, OUTPUT_JSON, "run inference", "infer_batch");
-}
-
-/*
- * _enrich_batch(endpoint, task, inputs text[], parameters jsonb): one batch
- * of CALL hfendpoints.enrich().  parameters are the task's options as JSON:
- * TGI "parameters" for text-generation, chat-completion fields (plus
- * "system") for chat, TEI fields for feature-extraction.  Failures never
- * raise; they come back in the error column for enrich to record.
- */
-Datum
-hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
-{
-	char	   *endpoint;
-	char	   *task;
-	char	  **inputs;
-	cJSON	   *options;
-	cJSON	   *messages_system = NULL;
-	const HfeOwnKey *own_keys;
 	Batch		batch;
 	BatchSink	sink;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("task and inputs must not be NULL")));
-	endpoint = endpoint_arg(fcinfo);
-	task = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	inputs = text_array_elements(fcinfo, 2, &batch.n);
-
-	if (PG_ARGISNULL(3))
-		options = cJSON_CreateObject();
-	else
-	{
-		char	   *json = hfe_jsonb_to_utf8(PG_GETARG_DATUM(3));
-
-		options = hfe_json_parse(json, strlen(json));
-		if (!cJSON_IsObject(options))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("enrich parameters must be a JSON object")));
-	}
-
-	batch.path = NULL;
-	batch.route = HFE_ROUTE_ROOT;
+	memset(&batch, 0, sizeof(batch));
+	batch.call = call;
 	batch.job = "enrich";
-	if (strcmp(task, "text-generation") == 0)
-	{
-		batch.output = OUTPUT_TEXT_GENERATION;
-		batch.action = "generate text";
-		own_keys = hfe_text_generation_keys;
-	}
-	else if (strcmp(task, "chat") == 0)
-	{
-		batch.output = OUTPUT_CHAT;
-		batch.action = "complete chat";
-		batch.route = HFE_ROUTE_CHAT;
-		messages_system = cJSON_DetachItemFromObjectCaseSensitive(options, "system");
-		if (messages_system != NULL && !cJSON_IsString(messages_system))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("enrich parameter \"system\" must be a string")));
-		own_keys = hfe_chat_keys;
-	}
-	else if (strcmp(task, "feature-extraction") == 0)
-	{
-		batch.output = OUTPUT_EMBEDDING;
-		batch.action = "compute embeddings";
-		own_keys = hfe_feature_extraction_keys;
-	}
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported enrich task \"%s\"", task)));
-	hfe_check_options(options, own_keys, "parameters");
-
-	build_text_bodies(&batch, inputs, options,
-					  messages_system ? messages_system->valuestring : NULL);
+	batch.n = n;
+	build_bodies(&batch, inputs, nulls);
 
 	sink_begin(&sink, ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc, true,
-			   batch.output == OUTPUT_EMBEDDING);
+			   call->task->result_type == FLOAT4ARRAYOID);
 	run_batch(endpoint, &batch, false, &sink);
 	sink_end(&sink, fcinfo);
-	return (Datum) 0;
-}
-
-/*
- * enrich commits after every batch, which a transaction block forbids;
- * say so before any work is done rather than fail at the first COMMIT.
- */
-Datum
-hfendpoints_prevent_in_transaction_block(PG_FUNCTION_ARGS)
-{
-	char	   *command = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	if (IsTransactionBlock())
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("%s cannot run inside a transaction block", command),
-				 errdetail("It commits after every batch so that an interrupted run loses at most one batch."),
-				 errhint("Run the CALL on its own, outside BEGIN ... COMMIT.")));
-	PG_RETURN_VOID();
 }

@@ -197,33 +197,6 @@ add_to_entry(Oid serverid, const char *label, const StatsCounters *delta)
 	LWLockRelease(stats_lock);
 }
 
-/*
- * Tokens an OpenAI-style response reports in usage.completion_tokens, or
- * -1.  Only bodies that mention the key are parsed, in a context of their
- * own, so embeddings and control-plane responses cost a strstr().
- */
-static int64
-usage_completion_tokens(const HfeHttpRequest *req)
-{
-	MemoryContext cxt;
-	MemoryContext old;
-	const cJSON *item;
-	int64		tokens = -1;
-
-	if (req->response == NULL || strstr(req->response, "\"completion_tokens\"") == NULL)
-		return -1;
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "hfendpoints usage",
-								ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	item = hfe_json_path(hfe_json_parse(req->response, req->response_len),
-						 "usage.completion_tokens");
-	if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble < 1e15)
-		tokens = (int64) item->valuedouble;
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
-	return tokens;
-}
-
 void
 hfe_stats_count_attempt(Oid serverid, const char *label, const HfeHttpRequest *req,
 						int64 bytes_sent, int64 bytes_received, bool cancelled)
@@ -249,8 +222,8 @@ hfe_stats_count_attempt(Oid serverid, const char *label, const HfeHttpRequest *r
 	else if (req->status >= 200 && req->status < 300)
 	{
 		d.successes = 1;
-		d.tokens = req->generated_tokens >= 0 ? req->generated_tokens :
-			Max(usage_completion_tokens(req), 0);
+		/* TGI's header; the tokens an answer's body reports come later */
+		d.tokens = Max(req->generated_tokens, 0);
 	}
 	else if (req->status >= 400 && req->status < 500)
 	{
@@ -264,6 +237,16 @@ hfe_stats_count_attempt(Oid serverid, const char *label, const HfeHttpRequest *r
 	d.bytes_received = Max(bytes_received, 0);
 	d.first_call = req->started_at != 0 ? req->started_at : now;
 	d.last_call = now;
+	add_to_entry(serverid, label, &d);
+}
+
+void
+hfe_stats_count_tokens(Oid serverid, const char *label, int64 tokens)
+{
+	StatsCounters d;
+
+	memset(&d, 0, sizeof(d));
+	d.tokens = tokens;
 	add_to_entry(serverid, label, &d);
 }
 

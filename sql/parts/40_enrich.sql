@@ -36,6 +36,16 @@ LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@._prevent_in_transaction_block(text) IS
     'internal: raises an error when called inside a transaction block';
 
+CREATE FUNCTION @extschema@._enrich_tasks(
+    OUT task text, OUT function_name text, OUT output_type regtype)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'hfendpoints_enrich_tasks'
+LANGUAGE C STRICT STABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@._enrich_tasks() IS
+    'internal: the tasks enrich can run, the function whose arguments its parameters take, and the type it writes';
+REVOKE ALL ON FUNCTION @extschema@._enrich_tasks() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_tasks() TO hfendpoints_user;
+
 CREATE FUNCTION @extschema@._enrich_batch(endpoint text, task text, inputs text[],
                                           parameters jsonb)
 RETURNS TABLE (ord int, output text, embedding real[], error text)
@@ -70,7 +80,11 @@ BEGIN
               RETURNING 1)
         SELECT (SELECT pg_catalog.count(*) FROM u), (SELECT pg_catalog.count(*) FROM f)$q$,
         source, output_column,
-        CASE task WHEN 'feature-extraction' THEN 'r.embedding' ELSE 'r.output' END,
+        -- enrich checked that the column takes what the task writes
+        CASE WHEN (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = source AND a.attname = output_column)
+                  IN ('text'::regtype, 'character varying'::regtype)
+             THEN 'r.output' ELSE 'r.embedding' END,
         output_column)
     USING endpoint, task, inputs, parameters, ids, source, output_column
     INTO filled, failed;
@@ -98,6 +112,7 @@ DECLARE
     ep_ns       text;
     ep          @extschema@.endpoint;
     out_type    regtype;
+    task_type   regtype;
     total       bigint;
     done        bigint := 0;
     failed      bigint := 0;
@@ -117,10 +132,13 @@ BEGIN
         RAISE EXCEPTION 'source, input_column, output_column and endpoint must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF task IS NULL OR task NOT IN ('text-generation', 'chat', 'feature-extraction') THEN
+    SELECT t.output_type INTO task_type FROM @extschema@._enrich_tasks() t WHERE t.task = enrich.task;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'unsupported enrich task "%"', task
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use ''text-generation'', ''chat'' or ''feature-extraction''.';
+                  HINT = pg_catalog.format('Use one of: %s.',
+                      (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(t.task), ', ')
+                         FROM @extschema@._enrich_tasks() t));
     END IF;
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 10000 THEN
         RAISE EXCEPTION 'batch_size must be between 1 and 10000'
@@ -154,7 +172,7 @@ BEGIN
         RAISE EXCEPTION 'column "%" of relation % does not exist or is generated', output_column, source
             USING ERRCODE = 'undefined_column';
     END IF;
-    IF task = 'feature-extraction' THEN
+    IF task_type = 'real[]'::regtype THEN
         -- real[] or any type real[] can be assigned to, such as pgvector's vector
         IF out_type <> 'real[]'::regtype AND NOT EXISTS (
                SELECT 1 FROM pg_catalog.pg_cast
@@ -169,6 +187,9 @@ BEGIN
             USING ERRCODE = 'datatype_mismatch',
                   HINT = 'Use a text or varchar column.';
     END IF;
+    -- The parameters are the task function's own arguments: check them now,
+    -- before the endpoint is woken (no input, so no request is sent).
+    PERFORM FROM @extschema@._enrich_batch(endpoint, task, '{}'::text[], parameters);
 
     -- From here on the job shows in hfendpoints.jobs, until it ends or fails.
     PERFORM @extschema@._job_begin('enrich', endpoint, source::text);

@@ -76,22 +76,30 @@ CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', pause_after => 'sto
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'http://127.0.0.1:1/x', pause_after => 'pause');
 \echo :LAST_ERROR_SQLSTATE
 
--- Parameters never replace what enrich sends itself: the input of every
--- task, TGI's "parameters", the chat's "messages" and "stream".  The first
--- batch raises 22023 before any inference request, and nothing is written.
+-- parameters are the task function's own arguments, by name: a misspelt
+-- one is refused with the closest name, before the endpoint is touched.
+-- Raw body members go in the function's extra argument, which never
+-- replaces what enrich sends itself: the input of every task, TGI's
+-- "parameters", the chat's "messages" and "stream".  Each raises 22023
+-- before any inference request, and nothing is written.
 UPDATE reviews SET summary = NULL, embedding = NULL WHERE id = 1;
 \! test/fake/hfctl requests-clear
 SET client_min_messages = warning;
-CALL hfendpoints.enrich('reviews', 'body', 'embedding', 'emb', task => 'feature-extraction',
-                        parameters => '{"inputs": "INJECTED"}');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', parameters => '{"max_new_token": 5}');
 \echo :LAST_ERROR_SQLSTATE
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', parameters => '{"inputs": "INJECTED"}');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', parameters => '{"max_new_tokens": "5"}');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', parameters => '{"max_new_tokens": 1.5}');
+CALL hfendpoints.enrich('reviews', 'body', 'embedding', 'emb', task => 'feature-extraction',
+                        parameters => '{"normalize": true}');
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen',
-                        parameters => '{"parameters": {"max_new_tokens": 1}}');
+                        parameters => '{"extra_parameters": {"inputs": "INJECTED"}}');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen',
+                        parameters => '{"extra_parameters": {"parameters": {"max_new_tokens": 1}}}');
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'chat',
-                        parameters => '{"system": "be brief", "messages": []}');
+                        parameters => '{"system": "be brief", "extra": {"messages": []}}');
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'chat',
-                        parameters => '{"stream": true}');
+                        parameters => '{"extra": {"stream": true}}');
 RESET client_min_messages;
 \! test/fake/hfctl requests --path /endpoints/ | grep -c '^POST' || true
 SELECT summary, embedding FROM reviews WHERE id = 1;

@@ -1,0 +1,82 @@
+/*-------------------------------------------------------------------------
+ *
+ * enrich.c
+ *		The C side of CALL hfendpoints.enrich(): one batch of a task, its
+ *		options from the procedure's parameters, and the transaction check.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+#include "batch.h"
+#include "tasks/tasks.h"
+
+PG_FUNCTION_INFO_V1(hfendpoints_enrich_batch);
+PG_FUNCTION_INFO_V1(hfendpoints_prevent_in_transaction_block);
+
+/*
+ * _enrich_batch(endpoint, task, inputs text[], parameters jsonb): one batch
+ * of CALL hfendpoints.enrich().  parameters holds the task function's own
+ * argument names and values ('{"max_new_tokens": 20}', '{"system": "..."}');
+ * raw body members go in its extra argument.  Failures never raise; they
+ * come back in the error column for enrich to record.
+ */
+Datum
+hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	const HfeTask *task;
+	HfeTaskCall *call;
+	ArrayType  *array;
+	Datum	   *inputs;
+	bool	   *nulls;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("endpoint, task and inputs must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	task = hfe_enrich_task(name);
+	if (task == NULL || task->input_type != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unsupported enrich task \"%s\"", name),
+				 errhint("SELECT task FROM hfendpoints._enrich_tasks() lists the tasks enrich can run.")));
+	if (PG_ARGISNULL(3))
+		call = hfe_task_call_from_jsonb(task, DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")),
+										"parameters");
+	else
+		call = hfe_task_call_from_jsonb(task, PG_GETARG_DATUM(3), "parameters");
+
+	array = PG_GETARG_ARRAYTYPE_P(2);
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &inputs, &nulls, &n);
+	hfe_batch_enrich(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), call, inputs, nulls, n);
+	return (Datum) 0;
+}
+
+/*
+ * enrich commits after every batch, which a transaction block forbids;
+ * say so before any work is done rather than fail at the first COMMIT.
+ */
+Datum
+hfendpoints_prevent_in_transaction_block(PG_FUNCTION_ARGS)
+{
+	char	   *command = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", command),
+				 errdetail("It commits after every batch so that an interrupted run loses at most one batch."),
+				 errhint("Run the CALL on its own, outside BEGIN ... COMMIT.")));
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,378 @@
+/*-------------------------------------------------------------------------
+ *
+ * task.c
+ *		One call of a task: its options read from the SQL arguments or
+ *		from enrich's parameters, checked the same way, and the part of
+ *		the task that speaks the endpoint's protocol.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/varlena.h"
+
+#include "args.h"
+#include "task.h"
+#include "wire.h"
+
+/* ---- one option's value as JSON ---- */
+
+/* Copy the members of a jsonb object into obj, each value verbatim. */
+static void
+merge_jsonb_object(cJSON *obj, Datum jsonb, const char *name)
+{
+	Jsonb	   *jb = DatumGetJsonbP(jsonb);
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON object", name)));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = hfe_wire_utf8(pnstrdup(v.val.string.val, v.val.string.len));
+		else if (tok == WJB_VALUE)
+			hfe_wire_set(obj, key, cJSON_CreateRaw(hfe_jsonb_value_to_utf8(&v)));
+	}
+}
+
+/* The JSON an option of this kind sends for value (a non-NULL Datum). */
+static cJSON *
+option_json(const HfeTaskOption *opt, Datum value)
+{
+	switch (opt->kind)
+	{
+		case HFE_OPT_INT:
+			return cJSON_CreateNumber((double) DatumGetInt32(value));
+		case HFE_OPT_POSITIVE_INT:
+			if (DatumGetInt32(value) <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s must be positive", opt->name)));
+			return cJSON_CreateNumber((double) DatumGetInt32(value));
+		case HFE_OPT_FLOAT:
+			if (!isfinite(DatumGetFloat8(value)))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s must be a finite number", opt->name)));
+			return cJSON_CreateNumber(DatumGetFloat8(value));
+		case HFE_OPT_BOOL:
+			return cJSON_CreateBool(DatumGetBool(value));
+		case HFE_OPT_SEED:
+			/* a bigint as an exact JSON integer: never through a double */
+			if (DatumGetInt64(value) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s must not be negative", opt->name)));
+			return cJSON_CreateRaw(psprintf(INT64_FORMAT, DatumGetInt64(value)));
+		case HFE_OPT_TEXT:
+			return hfe_wire_string(TextDatumGetCString(value));
+		case HFE_OPT_TEXT_ARRAY:
+			{
+				int			n;
+				char	  **strings = hfe_text_array_elements(DatumGetArrayTypeP(value),
+															  opt->name, false, &n);
+				cJSON	   *list = hfe_wire_array();
+
+				for (int i = 0; i < n; i++)
+					hfe_wire_append(list, hfe_wire_string(strings[i]));
+				return list;
+			}
+		case HFE_OPT_JSON:
+			return cJSON_CreateRaw(hfe_jsonb_to_utf8(value));
+		case HFE_OPT_EXTRA:
+			break;				/* merged by the caller */
+	}
+	elog(ERROR, "unexpected option kind %d", (int) opt->kind);
+	return NULL;				/* keep compiler quiet */
+}
+
+static void
+add_option(HfeTaskCall *call, const HfeTaskOption *opt, Datum value)
+{
+	cJSON	   *item;
+
+	if (opt->kind == HFE_OPT_EXTRA)
+	{
+		merge_jsonb_object(call->options, value, opt->name);
+		return;
+	}
+	if (opt->convert)
+		item = opt->convert(opt->name, value);
+	else if (opt->wire_key == NULL && opt->kind == HFE_OPT_TEXT)
+		item = cJSON_CreateString(TextDatumGetCString(value));	/* read here, kept
+																 * in the database
+																 * encoding */
+	else
+		item = option_json(opt, value);
+	if (item == NULL)
+		hfe_wire_oom();
+	hfe_wire_set(opt->wire_key ? call->options : call->args,
+				 opt->wire_key ? opt->wire_key : opt->name, item);
+}
+
+/* ---- the call ---- */
+
+static HfeTaskCall *
+new_call(const HfeTask *task)
+{
+	HfeTaskCall *call = palloc0(sizeof(HfeTaskCall));
+
+	call->task = task;
+	for (int p = 0; p < HFE_NUM_PROTOCOLS && call->part == NULL; p++)
+		call->part = task->parts[p];
+	Assert(call->part != NULL);
+	call->options = hfe_wire_object();
+	call->args = hfe_wire_object();
+	return call;
+}
+
+/*
+ * Refuse options that name a key the part's body sets itself; argname is
+ * where such a key can come from (the task's extra argument).
+ */
+static void
+check_own_keys(const HfeTaskCall *call)
+{
+	const char *extra = NULL;
+
+	for (const HfeTaskOption *opt = call->task->options; opt->name; opt++)
+		if (opt->kind == HFE_OPT_EXTRA)
+			extra = opt->name;
+	for (const HfeOwnKey *k = call->part->own_keys; k->key != NULL; k++)
+	{
+		if (cJSON_GetObjectItemCaseSensitive(call->options, k->key) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"%s\" cannot be set in %s", k->key,
+							extra ? extra : "the options"),
+					 errhint("%s", k->hint)));
+	}
+}
+
+HfeTaskCall *
+hfe_task_call_from_args(const HfeTask *task, FunctionCallInfo fcinfo)
+{
+	HfeTaskCall *call = new_call(task);
+	int			arg = task->first_option;
+
+	for (const HfeTaskOption *opt = task->options; opt->name; opt++, arg++)
+	{
+		Assert(arg < PG_NARGS());
+		if (!PG_ARGISNULL(arg))
+			add_option(call, opt, PG_GETARG_DATUM(arg));
+	}
+	check_own_keys(call);
+	return call;
+}
+
+/* The SQL type an option of this kind is read as. */
+static Oid
+option_type(HfeOptionKind kind)
+{
+	switch (kind)
+	{
+		case HFE_OPT_INT:
+		case HFE_OPT_POSITIVE_INT:
+			return INT4OID;
+		case HFE_OPT_FLOAT:
+			return FLOAT8OID;
+		case HFE_OPT_BOOL:
+			return BOOLOID;
+		case HFE_OPT_SEED:
+			return INT8OID;
+		case HFE_OPT_TEXT:
+			return TEXTOID;
+		case HFE_OPT_TEXT_ARRAY:
+			return TEXTARRAYOID;
+		case HFE_OPT_JSON:
+		case HFE_OPT_EXTRA:
+			return JSONBOID;
+	}
+	return InvalidOid;
+}
+
+static void
+wrong_json_type(const char *argname, const HfeTaskOption *opt)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("parameter \"%s\" in %s must be of type %s", opt->name, argname,
+					format_type_be(option_type(opt->kind)))));
+}
+
+/*
+ * A JSON value of enrich's parameters as the Datum the SQL argument of the
+ * option would hold: numbers through their text, so that 1.5 is no
+ * integer and a 64-bit seed stays exact.
+ */
+static Datum
+jsonb_option_datum(const HfeTaskOption *opt, JsonbValue *v, const char *argname)
+{
+	Oid			type = option_type(opt->kind);
+
+	if (type == JSONBOID)
+		return JsonbPGetDatum(JsonbValueToJsonb(v));
+	if (type == TEXTOID)
+	{
+		if (v->type != jbvString)
+			wrong_json_type(argname, opt);
+		return PointerGetDatum(cstring_to_text_with_len(v->val.string.val,
+														v->val.string.len));
+	}
+	if (type == BOOLOID)
+	{
+		if (v->type != jbvBool)
+			wrong_json_type(argname, opt);
+		return BoolGetDatum(v->val.boolean);
+	}
+	if (type == TEXTARRAYOID)
+	{
+		Jsonb	   *jb = JsonbValueToJsonb(v);
+		JsonbIterator *it;
+		JsonbValue	elem;
+		JsonbIteratorToken tok;
+		ArrayBuildState *astate = NULL;
+
+		if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+			wrong_json_type(argname, opt);
+		it = JsonbIteratorInit(&jb->root);
+		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (elem.type != jbvString)
+				wrong_json_type(argname, opt);
+			astate = accumArrayResult(astate,
+									  PointerGetDatum(cstring_to_text_with_len(elem.val.string.val,
+																			   elem.val.string.len)),
+									  false, TEXTOID, CurrentMemoryContext);
+		}
+		if (astate == NULL)
+			return PointerGetDatum(construct_empty_array(TEXTOID));
+		return makeArrayResult(astate, CurrentMemoryContext);
+	}
+	/* a number: through its text, by the type's own input function */
+	if (v->type != jbvNumeric)
+		wrong_json_type(argname, opt);
+	{
+		char	   *digits = DatumGetCString(DirectFunctionCall1(numeric_out,
+																 NumericGetDatum(v->val.numeric)));
+
+		if (type == INT4OID)
+			return DirectFunctionCall1(int4in, CStringGetDatum(digits));
+		if (type == INT8OID)
+			return DirectFunctionCall1(int8in, CStringGetDatum(digits));
+		return DirectFunctionCall1(float8in, CStringGetDatum(digits));
+	}
+}
+
+/* Raise for a parameter name the task does not have. */
+static void
+unknown_parameter(const HfeTask *task, const char *name, const char *argname)
+{
+	const char *closest = NULL;
+	int			best = -1;
+	int			len = strlen(name);
+	StringInfoData names;
+
+	initStringInfo(&names);
+	for (const HfeTaskOption *opt = task->options; opt->name; opt++)
+	{
+		int			d = varstr_levenshtein(name, len, opt->name, strlen(opt->name),
+										   1, 1, 1, false);
+
+		if (best < 0 || d < best)
+		{
+			best = d;
+			closest = opt->name;
+		}
+		appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "", opt->name);
+	}
+	/* as PostgreSQL's own "Perhaps you meant": at most half the name wrong */
+	if (closest != NULL && best <= Max(len / 2, 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unrecognized parameter \"%s\" in %s", name, argname),
+				 errhint("Perhaps you meant \"%s\".  Task %s takes: %s.", closest,
+						 task->name, names.data)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unrecognized parameter \"%s\" in %s", name, argname),
+			 errhint("Task %s takes: %s.", task->name, names.data)));
+}
+
+HfeTaskCall *
+hfe_task_call_from_jsonb(const HfeTask *task, Datum parameters, const char *argname)
+{
+	HfeTaskCall *call = new_call(task);
+	Jsonb	   *jb = DatumGetJsonbP(parameters);
+	int			nopts = 0;
+	Datum	   *values;
+	bool	   *given;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			current = -1;
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON object", argname)));
+	for (const HfeTaskOption *opt = task->options; opt->name; opt++)
+		nopts++;
+	values = palloc0(sizeof(Datum) * Max(nopts, 1));
+	given = palloc0(sizeof(bool) * Max(nopts, 1));
+
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			char	   *name = pnstrdup(v.val.string.val, v.val.string.len);
+
+			current = -1;
+			for (int i = 0; i < nopts; i++)
+				if (strcmp(task->options[i].name, name) == 0)
+					current = i;
+			if (current < 0)
+				unknown_parameter(task, name, argname);
+		}
+		else if (tok == WJB_VALUE && v.type != jbvNull)
+		{
+			values[current] = jsonb_option_datum(&task->options[current], &v, argname);
+			given[current] = true;
+		}
+	}
+	/* in the order of the SQL arguments, as a call would read them */
+	for (int i = 0; i < nopts; i++)
+		if (given[i])
+			add_option(call, &task->options[i], values[i]);
+	check_own_keys(call);
+	return call;
+}
+
+const char *
+hfe_task_arg_text(const HfeTaskCall *call, const char *name)
+{
+	return hfe_json_string(call->args, name);
+}
+
+HfeRoute
+hfe_task_route(const HfeTaskCall *call, const char **path)
+{
+	*path = hfe_task_arg_text(call, "route");
+	return *path ? HFE_ROUTE_PATH : call->part->route;
+}

@@ -1,0 +1,149 @@
+/*-------------------------------------------------------------------------
+ *
+ * task.h
+ *		The task table: what each inference task sends and reads, per
+ *		protocol, and the options one call of it takes.
+ *
+ * A task (text generation, chat, embeddings, any JSON) is one HfeTask,
+ * defined in its own file under src/tasks/ and listed in
+ * src/tasks/registry.c.  The single-row runner (call.c), the batch runner
+ * (batch.c) and enrich (enrich.c) know no task: they read the options the
+ * entry declares, pick the part of the endpoint's protocol, and let it
+ * build each body and parse each answer.  doc/architecture.md §4 says how
+ * to add a task.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HFENDPOINTS_TASK_H
+#define HFENDPOINTS_TASK_H
+
+#include "fmgr.h"
+
+#include "errors.h"
+#include "http.h"
+#include "json.h"
+#include "target.h"
+#include "wire.h"
+
+/*
+ * The wire protocols a task may speak (doc/protocol.md §6).  Today each
+ * task speaks one; a task with parts for several gets the endpoint's.
+ */
+typedef enum HfeProtocol
+{
+	HFE_PROTOCOL_TGI,			/* text-generation-inference's own routes */
+	HFE_PROTOCOL_TEI,			/* text-embeddings-inference's own routes */
+	HFE_PROTOCOL_OPENAI,		/* OpenAI-compatible routes */
+	HFE_PROTOCOL_ANY,			/* whatever the caller sends (infer) */
+	HFE_NUM_PROTOCOLS
+} HfeProtocol;
+
+/*
+ * How an option's value is read: its SQL type, and how it becomes JSON.
+ * In enrich's parameters an option is the JSON value of that type.
+ */
+typedef enum HfeOptionKind
+{
+	HFE_OPT_INT,				/* integer */
+	HFE_OPT_POSITIVE_INT,		/* integer > 0 */
+	HFE_OPT_FLOAT,				/* double precision, finite */
+	HFE_OPT_BOOL,				/* boolean */
+	HFE_OPT_SEED,				/* bigint >= 0, sent exactly */
+	HFE_OPT_TEXT,				/* text */
+	HFE_OPT_TEXT_ARRAY,			/* text[], no NULL element */
+	HFE_OPT_JSON,				/* jsonb, sent verbatim */
+	HFE_OPT_EXTRA				/* jsonb object: raw members of the body */
+} HfeOptionKind;
+
+/*
+ * One option: its SQL argument name, how it is read, and the body member
+ * it sets (NULL: it is not sent as such, the body builder or the runner
+ * reads it from the call's args).  check, if set, validates the value and
+ * may rewrite it (returns the JSON to send).
+ */
+typedef struct HfeTaskOption
+{
+	const char *name;
+	HfeOptionKind kind;
+	const char *wire_key;
+	cJSON	   *(*convert) (const char *name, Datum value);
+} HfeTaskOption;
+
+/*
+ * A key a body builder sets itself.  No option may name it: the body would
+ * carry the key twice, and a server reads the last one, which would be the
+ * caller's value instead of the function's (the input, say).  hint says
+ * what the key holds and how to pass that instead.
+ */
+typedef struct HfeOwnKey
+{
+	const char *key;
+	const char *hint;
+} HfeOwnKey;
+
+struct HfeTaskCall;
+
+/* How a task speaks one protocol. */
+typedef struct HfeTaskPart
+{
+	HfeRoute	route;			/* where a request goes */
+	const HfeOwnKey *own_keys;	/* keys the body sets itself, {NULL} ended */
+	int			max_inputs;		/* inputs one request may carry */
+	const char *content_type;	/* of the request body */
+
+	/* One request body (UTF-8 JSON text) for one input of the task's type. */
+	char	   *(*build_body) (const struct HfeTaskCall *call, Datum input);
+
+	/*
+	 * Parse a successful (2xx) answer.  Never raises for a bad answer:
+	 * false with *failure set.
+	 */
+	bool		(*parse) (const HfeHttpRequest *req, HfeAnswer *answer,
+						  HfeFailure **failure);
+} HfeTaskPart;
+
+/* One task. */
+typedef struct HfeTask
+{
+	const char *name;			/* its SQL function, "text_generation" */
+	const char *enrich_name;	/* enrich's task => '...', or NULL when enrich
+								 * cannot write it */
+	const char *action;			/* completes "could not ...": "generate text" */
+	Oid			input_type;		/* of the input argument: TEXTOID, JSONBOID */
+	Oid			result_type;	/* of the value it returns */
+	int			first_option;	/* argument number of the first option */
+	const HfeTaskOption *options;	/* in SQL argument order, {NULL} ended */
+	const HfeTaskPart *parts[HFE_NUM_PROTOCOLS];	/* NULL: not spoken */
+} HfeTask;
+
+/* One call of a task: its options read, its part chosen. */
+typedef struct HfeTaskCall
+{
+	const HfeTask *task;
+	const HfeTaskPart *part;
+	cJSON	   *options;		/* body members set by options (wire keys) */
+	cJSON	   *args;			/* options not sent as such, by name */
+} HfeTaskCall;
+
+/*
+ * Read the options of a call from the SQL arguments task->first_option
+ * onwards, in the order task->options declares them (a NULL argument is
+ * not sent), or from enrich's parameters, a jsonb object of the same names
+ * and values (an unknown name raises 22023, with the closest name as a
+ * hint).  Either checks every value, and that no option names a key the
+ * part's body sets itself, before anything is sent.
+ */
+extern HfeTaskCall *hfe_task_call_from_args(const HfeTask *task, FunctionCallInfo fcinfo);
+extern HfeTaskCall *hfe_task_call_from_jsonb(const HfeTask *task, Datum parameters,
+											 const char *argname);
+
+/* The text of an option the body does not carry (system, route), or NULL. */
+extern const char *hfe_task_arg_text(const HfeTaskCall *call, const char *name);
+
+/*
+ * The route and path of the call's requests: the part's route, or the
+ * caller's "route" option when it gives one.
+ */
+extern HfeRoute hfe_task_route(const HfeTaskCall *call, const char **path);
+
+#endif							/* HFENDPOINTS_TASK_H */

@@ -1,0 +1,60 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.c
+ *		The list of tasks, and the tasks enrich can write, for SQL to ask
+ *		instead of keeping a list of its own.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "tasks/tasks.h"
+
+PG_FUNCTION_INFO_V1(hfendpoints_enrich_tasks);
+
+/* Every task, one line each (doc/architecture.md §4). */
+static const HfeTask *const tasks[] = {
+	&hfe_task_text_generation,
+	&hfe_task_chat,
+	&hfe_task_chat_completion,
+	&hfe_task_feature_extraction,
+	&hfe_task_infer,
+};
+
+const HfeTask *
+hfe_enrich_task(const char *name)
+{
+	for (int i = 0; i < lengthof(tasks); i++)
+		if (tasks[i]->enrich_name != NULL && strcmp(tasks[i]->enrich_name, name) == 0)
+			return tasks[i];
+	return NULL;
+}
+
+/*
+ * _enrich_tasks(): (task, function, output_type), one row per task enrich
+ * can write, in the order of the list.
+ */
+Datum
+hfendpoints_enrich_tasks(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < lengthof(tasks); i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		if (tasks[i]->enrich_name == NULL)
+			continue;
+		values[0] = CStringGetTextDatum(tasks[i]->enrich_name);
+		values[1] = CStringGetTextDatum(tasks[i]->name);
+		values[2] = ObjectIdGetDatum(tasks[i]->result_type);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

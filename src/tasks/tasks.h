@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * tasks.h
+ *		Every task hfendpoints speaks, one file each in src/tasks/, and
+ *		the list that names them (registry.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HFENDPOINTS_TASKS_H
+#define HFENDPOINTS_TASKS_H
+
+#include "task.h"
+
+extern const HfeTask hfe_task_text_generation;
+extern const HfeTask hfe_task_chat;
+extern const HfeTask hfe_task_chat_completion;
+extern const HfeTask hfe_task_feature_extraction;
+extern const HfeTask hfe_task_infer;
+
+/* The task enrich knows as name ("text-generation"), or NULL. */
+extern const HfeTask *hfe_enrich_task(const char *name);
+
+#endif							/* HFENDPOINTS_TASKS_H */

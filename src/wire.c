@@ -1,0 +1,212 @@
+/*-------------------------------------------------------------------------
+ *
+ * wire.c
+ *		JSON for the data plane: built in UTF-8 from database-encoding
+ *		text, and answers read back without trusting them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+#include "utils/fmgrprotos.h"
+
+#include "wire.h"
+
+/* ---- building ---- */
+
+void
+hfe_wire_oom(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("out of memory while building a JSON document")));
+	pg_unreachable();
+}
+
+cJSON *
+hfe_wire_object(void)
+{
+	cJSON	   *obj = cJSON_CreateObject();
+
+	if (obj == NULL)
+		hfe_wire_oom();
+	return obj;
+}
+
+cJSON *
+hfe_wire_array(void)
+{
+	cJSON	   *array = cJSON_CreateArray();
+
+	if (array == NULL)
+		hfe_wire_oom();
+	return array;
+}
+
+void
+hfe_wire_set(cJSON *obj, const char *key, cJSON *item)
+{
+	if (item == NULL)
+		hfe_wire_oom();
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
+	{
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item))
+			hfe_wire_oom();
+	}
+	else if (!cJSON_AddItemToObject(obj, key, item))
+		hfe_wire_oom();
+}
+
+void
+hfe_wire_set_ref(cJSON *obj, const char *key, const cJSON *item)
+{
+	if (!cJSON_AddItemReferenceToObject(obj, key, (cJSON *) item))
+		hfe_wire_oom();
+}
+
+void
+hfe_wire_append(cJSON *array, cJSON *item)
+{
+	if (item == NULL || !cJSON_AddItemToArray(array, item))
+		hfe_wire_oom();
+}
+
+char *
+hfe_wire_utf8(const char *server_text)
+{
+	return pg_server_to_any(server_text, strlen(server_text), PG_UTF8);
+}
+
+cJSON *
+hfe_wire_string(const char *server_text)
+{
+	cJSON	   *item = cJSON_CreateString(hfe_wire_utf8(server_text));
+
+	if (item == NULL)
+		hfe_wire_oom();
+	return item;
+}
+
+char *
+hfe_jsonb_to_utf8(Datum jsonb)
+{
+	Jsonb	   *jb = DatumGetJsonbP(jsonb);
+
+	return hfe_wire_utf8(JsonbToCString(NULL, &jb->root, VARSIZE(jb)));
+}
+
+char *
+hfe_jsonb_value_to_utf8(JsonbValue *v)
+{
+	if (v->type == jbvBinary)
+		return hfe_wire_utf8(JsonbToCString(NULL, v->val.binary.data, v->val.binary.len));
+	else
+	{
+		Jsonb	   *scalar = JsonbValueToJsonb(v);
+
+		return hfe_wire_utf8(JsonbToCString(NULL, &scalar->root, VARSIZE(scalar)));
+	}
+}
+
+/* ---- reading ---- */
+
+bool
+hfe_wire_unexpected(HfeFailure **failure, const char *what)
+{
+	*failure = hfe_bad_response(what);
+	return false;
+}
+
+bool
+hfe_wire_parse(const HfeHttpRequest *req, cJSON **json, HfeFailure **failure)
+{
+	*json = hfe_json_parse(req->response, req->response_len);
+	if (*json == NULL)
+		return hfe_wire_unexpected(failure, "the body is not valid JSON");
+	return true;
+}
+
+bool
+hfe_wire_error_in_body(const HfeHttpRequest *req, const cJSON *obj, HfeFailure **failure)
+{
+	const char *msg = hfe_json_string(obj, "error");
+
+	if (msg == NULL)
+		return false;
+	*failure = hfe_make_failure(ERRCODE_PROTOCOL_VIOLATION,
+								"the service sent an error instead of a result",
+								hfe_sanitize_remote_text(msg, strlen(msg), 500, req->token));
+	return true;
+}
+
+/*
+ * Does the body hold a NUL character, raw or as the escape \u0000?  A
+ * backslash only occurs inside JSON strings, so skipping each escape pair
+ * is enough to tell "\u0000" from an escaped backslash followed by "u0000".
+ */
+static bool
+has_nul(const char *s, size_t len)
+{
+	if (memchr(s, '\0', len) != NULL)
+		return true;
+	for (size_t i = 0; i + 1 < len; i++)
+	{
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < len &&
+			s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
+			return true;
+		i++;
+	}
+	return false;
+}
+
+bool
+hfe_wire_text(const HfeHttpRequest *req, const char *utf8, const char *what,
+			  char **out, HfeFailure **failure)
+{
+	int			len = strlen(utf8);
+
+	if (has_nul(req->response, req->response_len))
+	{
+		*failure = hfe_make_failure(ERRCODE_UNTRANSLATABLE_CHARACTER,
+									psprintf("the %s contains a NUL character (U+0000), which text and jsonb values cannot hold",
+											 what),
+									NULL);
+		return false;
+	}
+	if (!pg_verify_mbstr(PG_UTF8, utf8, len, true))
+	{
+		*failure = hfe_make_failure(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+									"the response is not valid UTF-8", NULL);
+		return false;
+	}
+	*out = pg_any_to_server(utf8, len, PG_UTF8);
+	return true;
+}
+
+int64
+hfe_wire_usage_tokens(const cJSON *json)
+{
+	const cJSON *item = hfe_json_path(json, "usage.completion_tokens");
+
+	if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble < 1e15)
+		return (int64) item->valuedouble;
+	return -1;
+}
+
+bool
+hfe_wire_parse_jsonb(const HfeHttpRequest *req, HfeAnswer *answer, HfeFailure **failure)
+{
+	cJSON	   *json;
+	char	   *text;
+
+	if (!hfe_wire_parse(req, &json, failure) ||
+		!hfe_wire_text(req, req->response, "response", &text, failure))
+		return false;
+	answer->tokens = hfe_wire_usage_tokens(json);
+	/* jsonb's own parser keeps every number exactly, as numeric */
+	answer->value = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	return true;
+}

@@ -1,0 +1,92 @@
+/*-------------------------------------------------------------------------
+ *
+ * wire.h
+ *		What every task's body builders and parsers share: JSON built in
+ *		UTF-8 from database-encoding text, and answers read back safely.
+ *
+ * Text crosses the wire as UTF-8: arguments are converted from the
+ * database encoding on the way out, and results are checked and converted
+ * back on the way in.  Numbers from jsonb arguments are copied verbatim
+ * (cJSON raw items), so a 64-bit seed or a large integer in a schema is
+ * never rounded through a double.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HFENDPOINTS_WIRE_H
+#define HFENDPOINTS_WIRE_H
+
+#include "utils/jsonb.h"
+
+#include "errors.h"
+#include "http.h"
+#include "json.h"
+
+/* What one answer parsed into. */
+typedef struct HfeAnswer
+{
+	Datum		value;			/* of the task's result type */
+	bool		isnull;
+	int64		tokens;			/* tokens the answer reports (usage), or -1 */
+} HfeAnswer;
+
+/* ---- building ---- */
+
+/* Raise 53200 for a cJSON allocation that failed. */
+pg_noreturn extern void hfe_wire_oom(void);
+
+/* A new object or array; never NULL. */
+extern cJSON *hfe_wire_object(void);
+extern cJSON *hfe_wire_array(void);
+
+/* Add item under key, replacing a member of that name if there is one. */
+extern void hfe_wire_set(cJSON *obj, const char *key, cJSON *item);
+
+/* Add a reference to item (owned elsewhere) under key. */
+extern void hfe_wire_set_ref(cJSON *obj, const char *key, const cJSON *item);
+
+/* Append item to an array. */
+extern void hfe_wire_append(cJSON *array, cJSON *item);
+
+/* Database-encoding text as UTF-8, and as a JSON string. */
+extern char *hfe_wire_utf8(const char *server_text);
+extern cJSON *hfe_wire_string(const char *server_text);
+
+/* A jsonb value (or one value inside one) as UTF-8 JSON text. */
+extern char *hfe_jsonb_to_utf8(Datum jsonb);
+extern char *hfe_jsonb_value_to_utf8(JsonbValue *v);
+
+/* ---- reading ---- */
+
+/* The body as JSON; false with *failure set when it is not JSON. */
+extern bool hfe_wire_parse(const HfeHttpRequest *req, cJSON **json, HfeFailure **failure);
+
+/* false with *failure an unexpected-response failure naming what. */
+extern bool hfe_wire_unexpected(HfeFailure **failure, const char *what);
+
+/*
+ * A 2xx body that carries an inference server's {"error": ...} instead of
+ * a result: true with *failure set (the token masked in the server's text).
+ */
+extern bool hfe_wire_error_in_body(const HfeHttpRequest *req, const cJSON *obj,
+								   HfeFailure **failure);
+
+/*
+ * Text from the wire in the database encoding: false with *failure set
+ * when it is not valid UTF-8, or when the body holds a NUL character
+ * (raw or as \u0000), which text and jsonb cannot hold; what names the
+ * text ("generated text").
+ */
+extern bool hfe_wire_text(const HfeHttpRequest *req, const char *utf8, const char *what,
+						  char **out, HfeFailure **failure);
+
+/* The tokens an OpenAI-style answer reports in usage.completion_tokens, or -1. */
+extern int64 hfe_wire_usage_tokens(const cJSON *json);
+
+/*
+ * The parser of tasks that return the whole answer as jsonb (chat_completion,
+ * infer): any JSON, numbers kept exactly by jsonb's own parser.
+ */
+extern bool hfe_wire_parse_jsonb(const HfeHttpRequest *req, HfeAnswer *answer,
+								 HfeFailure **failure);
+
+#endif							/* HFENDPOINTS_WIRE_H */
