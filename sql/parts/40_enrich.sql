@@ -2,22 +2,32 @@
 -- batch by batch, committing after each batch, so that a crash or a cancel
 -- loses at most the batch in flight and a re-run continues where it stopped.
 
+-- A row enrich could not fill, named by its key (never by ctid: it moves
+-- on update, is reused after VACUUM and repeats across partitions), for
+-- the role that ran the job.  attempts counts the runs that failed on it
+-- with this input; at max_attempts later runs skip it until the input
+-- changes or retry_failures() clears it.
 CREATE TABLE @extschema@.enrich_failures (
-    source        regclass    NOT NULL,
-    output_column name        NOT NULL,
-    row_ctid      tid         NOT NULL,
-    input         text,
-    error         text        NOT NULL,
-    failed_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    role          name        NOT NULL DEFAULT CURRENT_USER
+    source         regclass    NOT NULL,
+    output_column  name        NOT NULL,
+    row_table      regclass    NOT NULL,
+    row_key        jsonb       NOT NULL,
+    role           regrole     NOT NULL
+                   DEFAULT pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER)),
+    input          text,
+    error          text        NOT NULL,
+    attempts       integer     NOT NULL DEFAULT 1,
+    failed_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (source, output_column, row_table, row_key, role)
 );
 COMMENT ON TABLE @extschema@.enrich_failures IS
-    'rows that enrich could not fill in its last run, with the error; they are retried on the next run';
-CREATE INDEX enrich_failures_source_idx
-    ON @extschema@.enrich_failures (source, output_column);
+    'rows that enrich could not fill, by key and role, with the last error and the number of runs that failed on them';
+COMMENT ON COLUMN @extschema@.enrich_failures.row_table IS
+    'the table whose key row_key is: the source, or for a table with inheritance children the child holding the row';
 ALTER TABLE @extschema@.enrich_failures ENABLE ROW LEVEL SECURITY;
 CREATE POLICY enrich_failures_own_rows ON @extschema@.enrich_failures
-    USING (role = CURRENT_USER) WITH CHECK (role = CURRENT_USER);
+    USING (role = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER)))
+    WITH CHECK (role = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER)));
 -- The database's owner reads every row, so that a dump made by the owner
 -- (pg_dump --enable-row-security) holds them all.
 CREATE POLICY enrich_failures_database_owner ON @extschema@.enrich_failures FOR SELECT
@@ -26,8 +36,24 @@ CREATE POLICY enrich_failures_database_owner ON @extschema@.enrich_failures FOR 
           WHERE d.datname = pg_catalog.current_database()), 'USAGE'));
 COMMENT ON POLICY enrich_failures_database_owner ON @extschema@.enrich_failures IS
     'the database owner reads every failure row, so that its dump holds them all';
-GRANT SELECT, INSERT, DELETE ON @extschema@.enrich_failures TO hfendpoints_user;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.enrich_failures TO hfendpoints_user;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.enrich_failures', '');
+
+CREATE FUNCTION @extschema@.retry_failures(source regclass, output_column text)
+RETURNS bigint
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $retry$
+    WITH d AS (DELETE FROM @extschema@.enrich_failures f
+                WHERE f.source = retry_failures.source
+                  AND f.output_column = retry_failures.output_column
+                  AND f.role = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))
+               RETURNING 1)
+    SELECT pg_catalog.count(*) FROM d
+$retry$;
+COMMENT ON FUNCTION @extschema@.retry_failures(regclass, text) IS
+    'forgets the current role''s failures on a column, so that the next enrich run tries those rows again; returns how many';
+REVOKE ALL ON FUNCTION @extschema@.retry_failures(regclass, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.retry_failures(regclass, text) TO hfendpoints_user;
 
 CREATE FUNCTION @extschema@._prevent_in_transaction_block(command text)
 RETURNS void
@@ -56,42 +82,214 @@ GRANT EXECUTE ON FUNCTION @extschema@._enrich_batch(text, text, text[], jsonb) T
 COMMENT ON FUNCTION @extschema@._enrich_batch(text, text, text[], jsonb) IS
     'internal: runs one enrich batch concurrently; failed rows come back with an error';
 
-CREATE FUNCTION @extschema@._enrich_apply(
-    source regclass, input_column text, output_column text, task text,
-    endpoint text, parameters jsonb, ids tid[], inputs text[],
-    OUT filled bigint, OUT failed bigint)
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-AS $apply$
+-- The key that names the rows of source: the primary key, or key_column,
+-- a unique index's name or a column with a unique index of its own.  Every
+-- key column must be NOT NULL, the index neither partial nor on
+-- expressions.  A table with inheritance children (not a partitioned
+-- table, whose key is the parent's) names its rows by (child, key): each
+-- child needs a unique key on the same columns.
+CREATE FUNCTION @extschema@._enrich_key(source regclass, key_column text,
+    OUT key_columns name[], OUT key_types regtype[], OUT by_table boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $key$
+DECLARE
+    idx     oid;
+    child   regclass;
+    hint    text := 'enrich names each row by its key: add a primary key, or pass key_column => the name of a NOT NULL column with a unique index, or of a unique index.';
 BEGIN
-    -- One statement: run the batch, write the results, record the failures.
-    -- "t.col IS NULL" keeps a row that someone filled meanwhile untouched.
-    EXECUTE pg_catalog.format($q$
+    IF key_column IS NULL THEN
+        SELECT i.indexrelid INTO idx FROM pg_catalog.pg_index i
+         WHERE i.indrelid = source AND i.indisprimary;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'relation % has no primary key', source
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = hint;
+        END IF;
+    ELSE
+        SELECT i.indexrelid INTO idx FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+         WHERE i.indrelid = source AND c.relname = key_column;
+        IF NOT FOUND THEN
+            SELECT i.indexrelid INTO idx FROM pg_catalog.pg_index i
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = source AND a.attname = key_column
+             WHERE i.indrelid = source AND i.indisunique AND i.indnkeyatts = 1
+               AND i.indkey[0] = a.attnum AND i.indpred IS NULL AND i.indexprs IS NULL
+             ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1;
+        END IF;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'key_column "%" is neither a unique index of % nor a column with one', key_column, source
+                USING ERRCODE = 'invalid_parameter_value', HINT = hint;
+        END IF;
+    END IF;
+    IF NOT (SELECT i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+              FROM pg_catalog.pg_index i WHERE i.indexrelid = idx) THEN
+        RAISE EXCEPTION 'index % is not a unique index on plain columns', idx::regclass
+            USING ERRCODE = 'invalid_parameter_value', HINT = hint;
+    END IF;
+    SELECT pg_catalog.array_agg(a.attname ORDER BY k.n),
+           pg_catalog.array_agg(a.atttypid::regtype ORDER BY k.n),
+           pg_catalog.bool_and(a.attnotnull)
+      INTO key_columns, key_types, by_table
+      FROM pg_catalog.pg_index i,
+           LATERAL pg_catalog.unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, n)
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = source AND a.attnum = k.attnum
+     WHERE i.indexrelid = idx;
+    IF NOT by_table THEN
+        RAISE EXCEPTION 'the key of % (%) has a column that may be NULL', source,
+                pg_catalog.array_to_string(key_columns, ', ')
+            USING ERRCODE = 'invalid_parameter_value', HINT = hint;
+    END IF;
+
+    -- inheritance children, at any depth
+    by_table := (SELECT c.relkind = 'r' FROM pg_catalog.pg_class c WHERE c.oid = source)
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhparent = source);
+    IF by_table THEN
+        FOR child IN
+            WITH RECURSIVE tree(relid) AS (
+                SELECT h.inhrelid FROM pg_catalog.pg_inherits h WHERE h.inhparent = source
+                UNION
+                SELECT h.inhrelid FROM pg_catalog.pg_inherits h JOIN tree t ON h.inhparent = t.relid)
+            SELECT relid::regclass FROM tree ORDER BY relid
+        LOOP
+            IF NOT EXISTS (
+                SELECT 1 FROM pg_catalog.pg_index i
+                 WHERE i.indrelid = child AND i.indisunique AND i.indpred IS NULL
+                   AND i.indexprs IS NULL AND i.indnkeyatts = pg_catalog.cardinality(key_columns)
+                   AND (SELECT pg_catalog.array_agg(a.attname ORDER BY a.attname)
+                          FROM pg_catalog.pg_attribute a
+                         WHERE a.attrelid = child AND a.attnum = ANY (i.indkey[0:i.indnkeyatts - 1]))
+                       = (SELECT pg_catalog.array_agg(k ORDER BY k) FROM pg_catalog.unnest(key_columns) k)) THEN
+                RAISE EXCEPTION 'inheritance child % of % has no unique key on (%)', child, source,
+                        pg_catalog.array_to_string(key_columns, ', ')
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          DETAIL = 'Children do not inherit their parent''s key: enrich names their rows by (child, key) and needs the key unique in each.',
+                          HINT = pg_catalog.format('Create one with: CREATE UNIQUE INDEX ON %s (%s);', child,
+                              (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(k), ', ') FROM pg_catalog.unnest(key_columns) k));
+            END IF;
+        END LOOP;
+    END IF;
+END
+$key$;
+COMMENT ON FUNCTION @extschema@._enrich_key(regclass, text) IS
+    'internal: the key columns that name the rows enrich fills, and whether rows are named by (child table, key)';
+REVOKE ALL ON FUNCTION @extschema@._enrich_key(regclass, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_key(regclass, text) TO hfendpoints_user;
+
+-- The SQL texts of one enrich job, made once from its arguments.  The rows
+-- of a page are read in key order after the last key of the previous page
+-- (keyset pagination, along the key's index).  $1 the source, $2 the
+-- output column, $3 max_attempts, $4 the page size, $5 the last key
+-- (jsonb) and $6 its table.
+CREATE FUNCTION @extschema@._enrich_queries(
+    source regclass, input_column text, output_column text, key_columns name[],
+    key_types regtype[], by_table boolean, filter text,
+    OUT count_query text, OUT first_page text, OUT next_page text, OUT apply text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $queries$
+DECLARE
+    key_json  text := (SELECT 'pg_catalog.jsonb_build_object(' ||
+                              pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k, k), ', ') || ')'
+                         FROM pg_catalog.unnest(key_columns) k);
+    key_list  text := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I', k), ', ')
+                         FROM pg_catalog.unnest(key_columns) k);
+    -- the same columns read back from a jsonb key (at "@key@"), in their types
+    key_of    text := (SELECT pg_catalog.string_agg(pg_catalog.format('(@key@->>%L)::%s', k, ty), ', ')
+                         FROM ROWS FROM (pg_catalog.unnest(key_columns), pg_catalog.unnest(key_types)) AS u(k, ty));
+    -- the key columns of a page's rows, to keep its arrays in key order
+    key_out   text := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I AS o%s', k, n), ', ')
+                         FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS u(k, n));
+    out_order text := (SELECT pg_catalog.string_agg(pg_catalog.format('o%s', n), ', ')
+                         FROM pg_catalog.generate_series(1, pg_catalog.cardinality(key_columns)) n);
+    tbl       text := CASE WHEN by_table THEN 't.tableoid::pg_catalog.regclass' ELSE '$1' END;
+    base      text;
+    skip      text;
+    todo      text;
+    order_by  text;
+    after     text;
+BEGIN
+    base := pg_catalog.format(
+        't.%I IS NULL AND t.%I IS NOT NULL AND (%s)', output_column, input_column,
+        coalesce(filter, 'true'));
+    -- a row that failed max_attempts runs with this input is skipped
+    skip := pg_catalog.format($f$EXISTS (
+        SELECT 1 FROM @extschema@.enrich_failures f
+         WHERE f.source = $1 AND f.output_column = $2
+           AND f.role = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))
+           AND f.row_table = %s AND f.row_key = %s
+           AND f.attempts >= $3 AND f.input IS NOT DISTINCT FROM t.%I::text)$f$,
+        tbl, key_json, input_column);
+    todo := base || ' AND NOT ' || skip;
+    order_by := key_list || CASE WHEN by_table THEN ', t.tableoid' ELSE '' END;
+    after := pg_catalog.format('(%s) > (%s)', order_by,
+                 pg_catalog.replace(key_of, '@key@', '$5') ||
+                 CASE WHEN by_table THEN ', $6::pg_catalog.oid' ELSE '' END);
+    IF by_table THEN
+        key_out := key_out || ', t.tableoid AS o0';
+        out_order := out_order || ', o0';
+    END IF;
+
+    -- what is to fill, and what is skipped
+    count_query := pg_catalog.format(
+        'SELECT pg_catalog.count(*) FILTER (WHERE NOT skipped), pg_catalog.count(*) FILTER (WHERE skipped) '
+        'FROM (SELECT %s AS skipped FROM %s t WHERE %s) s',
+        skip, source, base);
+    first_page := pg_catalog.format(
+        'SELECT pg_catalog.array_agg(tbl ORDER BY %s), pg_catalog.array_agg(key ORDER BY %s), '
+        'pg_catalog.array_agg(input ORDER BY %s) FROM ('
+        'SELECT %s AS tbl, %s AS key, t.%I::text AS input, %s '
+        'FROM %s t WHERE %s ORDER BY %s LIMIT $4) p',
+        out_order, out_order, out_order, tbl, key_json, input_column, key_out,
+        source, todo, order_by);
+    next_page := pg_catalog.replace(first_page, ' ORDER BY ' || order_by || ' LIMIT $4',
+                                    ' AND ' || after || ' ORDER BY ' || order_by || ' LIMIT $4');
+
+    -- One statement per page: run the batch, write the answers where the
+    -- row still has the input that was sent and no output, forget the
+    -- failures of rows now filled, and record the new ones.  $1 source,
+    -- $2 output column, $3 endpoint, $4 task, $5 parameters, $6 tables,
+    -- $7 keys, $8 inputs.
+    apply := pg_catalog.format($q$
         WITH r AS MATERIALIZED (
-            SELECT i.id, i.input, b.output, b.embedding, b.error
-              FROM @extschema@._enrich_batch($1, $2, $3, $4) b
-              JOIN ROWS FROM (pg_catalog.unnest($5::tid[]), pg_catalog.unnest($3::text[]))
-                   WITH ORDINALITY AS i(id, input, ord)
+            SELECT i.tbl, i.key, i.input, b.output, b.embedding, b.error
+              FROM @extschema@._enrich_batch($3, $4, $8, $5) b
+              JOIN ROWS FROM (pg_catalog.unnest($6::pg_catalog.regclass[]),
+                              pg_catalog.unnest($7::jsonb[]), pg_catalog.unnest($8::text[]))
+                   WITH ORDINALITY AS i(tbl, key, input, ord)
                 ON i.ord = b.ord),
         u AS (UPDATE %s t SET %I = %s FROM r
-               WHERE t.ctid = r.id AND r.error IS NULL AND t.%I IS NULL
+               WHERE r.error IS NULL AND %s AND (%s) = (%s)
+                 AND t.%I::text = r.input AND t.%I IS NULL
+              RETURNING r.tbl, r.key),
+        d AS (DELETE FROM @extschema@.enrich_failures f USING u
+               WHERE f.source = $1 AND f.output_column = $2 AND f.row_table = u.tbl
+                 AND f.row_key = u.key
+                 AND f.role = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))
               RETURNING 1),
-        f AS (INSERT INTO @extschema@.enrich_failures (source, output_column, row_ctid, input, error)
-              SELECT $6, $7, r.id, r.input, r.error FROM r WHERE r.error IS NOT NULL
+        failures AS (INSERT INTO @extschema@.enrich_failures AS f
+                     (source, output_column, row_table, row_key, input, error)
+              SELECT $1, $2, r.tbl, r.key, r.input, r.error FROM r WHERE r.error IS NOT NULL
+              ON CONFLICT (source, output_column, row_table, row_key, role) DO UPDATE
+                 SET attempts = CASE WHEN f.input IS NOT DISTINCT FROM excluded.input
+                                     THEN f.attempts + 1 ELSE 1 END,
+                     input = excluded.input, error = excluded.error, failed_at = excluded.failed_at
               RETURNING 1)
-        SELECT (SELECT pg_catalog.count(*) FROM u), (SELECT pg_catalog.count(*) FROM f)$q$,
+        SELECT (SELECT pg_catalog.count(*) FROM u) AS filled,
+               (SELECT pg_catalog.count(*) FROM failures) AS failed,
+               (SELECT pg_catalog.count(*) FROM d) AS forgotten$q$,
         source, output_column,
         -- enrich checked that the column takes what the task writes
         CASE WHEN (SELECT a.atttypid FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid = source AND a.attname = output_column)
                   IN ('text'::regtype, 'character varying'::regtype)
              THEN 'r.output' ELSE 'r.embedding' END,
-        output_column)
-    USING endpoint, task, inputs, parameters, ids, source, output_column
-    INTO filled, failed;
+        CASE WHEN by_table THEN 't.tableoid = r.tbl::pg_catalog.oid' ELSE 'true' END,
+        key_list, pg_catalog.replace(key_of, '@key@', 'r.key'),
+        input_column, output_column);
 END
-$apply$;
-COMMENT ON FUNCTION @extschema@._enrich_apply(regclass, text, text, text, text, jsonb, tid[], text[]) IS
-    'internal: one enrich batch, from request to written rows';
+$queries$;
+COMMENT ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text) IS
+    'internal: the statements of one enrich job';
+REVOKE ALL ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text) TO hfendpoints_user;
 
 CREATE PROCEDURE @extschema@.enrich(
     source          regclass,
@@ -103,7 +301,10 @@ CREATE PROCEDURE @extschema@.enrich(
     batch_size      integer DEFAULT 100,
     max_rows        bigint  DEFAULT NULL,
     resume_endpoint boolean DEFAULT true,
-    pause_after     text    DEFAULT NULL)
+    pause_after     text    DEFAULT NULL,
+    key_column      text    DEFAULT NULL,
+    filter          text    DEFAULT NULL,
+    max_attempts    integer DEFAULT 3)
 LANGUAGE plpgsql
 AS $enrich$
 DECLARE
@@ -113,16 +314,24 @@ DECLARE
     ep          @extschema@.endpoint;
     out_type    regtype;
     task_type   regtype;
+    key         record;
+    q           record;
     total       bigint;
+    skipped     bigint;
     done        bigint := 0;
     failed      bigint := 0;
+    sent        bigint := 0;
     started     timestamptz := pg_catalog.clock_timestamp();
+    noticed     timestamptz := pg_catalog.clock_timestamp();
     elapsed     float8;
     rate        float8;
-    ids         tid[] := '{}';
-    inputs      text[] := '{}';
+    page_size   integer;
+    tbls        regclass[];
+    keys        jsonb[];
+    inputs      text[];
+    last_key    jsonb;
+    last_tbl    regclass;
     batch       record;
-    rec         record;
 BEGIN
     -- (no SET clause on this procedure: it would forbid the COMMITs below)
     PERFORM @extschema@._prevent_in_transaction_block('CALL hfendpoints.enrich()');
@@ -146,6 +355,10 @@ BEGIN
     END IF;
     IF max_rows < 0 THEN
         RAISE EXCEPTION 'max_rows must not be negative'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF max_attempts IS NULL OR max_attempts < 1 THEN
+        RAISE EXCEPTION 'max_attempts must be at least 1'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF pause_after IS NOT NULL AND pause_after NOT IN ('pause', 'scale_to_zero') THEN
@@ -187,9 +400,24 @@ BEGIN
             USING ERRCODE = 'datatype_mismatch',
                   HINT = 'Use a text or varchar column.';
     END IF;
+    key := @extschema@._enrich_key(source, key_column);
+    q := @extschema@._enrich_queries(source, input_column, output_column, key.key_columns,
+                                     key.key_types, key.by_table, filter);
     -- The parameters are the task function's own arguments: check them now,
     -- before the endpoint is woken (no input, so no request is sent).
     PERFORM FROM @extschema@._enrich_batch(endpoint, task, '{}'::text[], parameters);
+
+    -- Count first: with nothing to fill, the endpoint is not touched at all
+    -- (a paused one stays paused).
+    EXECUTE q.count_query INTO total, skipped USING source, output_column, max_attempts;
+    IF max_rows IS NOT NULL THEN
+        total := LEAST(total, max_rows);
+    END IF;
+    IF total = 0 THEN
+        RAISE NOTICE 'enrich: nothing to fill in % (skipped: % after % failed runs, see hfendpoints.enrich_failures)',
+            source, skipped, max_attempts;
+        RETURN;
+    END IF;
 
     -- From here on the job shows in hfendpoints.jobs, until it ends or fails.
     PERFORM @extschema@._job_begin('enrich', endpoint, source::text);
@@ -219,51 +447,48 @@ BEGIN
         END IF;
     END IF;
 
-    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %I IS NULL AND %I IS NOT NULL',
-                              source, output_column, input_column) INTO total;
-    IF max_rows IS NOT NULL THEN
-        total := LEAST(total, max_rows);
-    END IF;
-    DELETE FROM @extschema@.enrich_failures f
-     WHERE f.source = enrich.source AND f.output_column = enrich.output_column;
-    RAISE NOTICE 'enrich: % rows of % to fill', total, source;
+    RAISE NOTICE 'enrich: % rows of % to fill (skipped: % after % failed runs)', total, source, skipped, max_attempts;
     PERFORM @extschema@._job_progress(total => total, done => 0, failed => 0, state => 'running');
     COMMIT;
 
-    -- A cursor loop survives COMMIT: PL/pgSQL makes its cursor holdable.
-    FOR rec IN EXECUTE pg_catalog.format(
-        'SELECT ctid AS id, %I::text AS input FROM %s WHERE %I IS NULL AND %I IS NOT NULL',
-        input_column, source, output_column, input_column)
+    -- Page by page along the key: each page is read in a statement of its
+    -- own (after the previous COMMIT), so it sees what others wrote since.
     LOOP
-        EXIT WHEN max_rows IS NOT NULL AND done + failed + pg_catalog.cardinality(ids) >= max_rows;
-        ids := ids || rec.id;
-        inputs := inputs || rec.input;
-        CONTINUE WHEN pg_catalog.cardinality(ids) < batch_size;
+        page_size := batch_size;
+        IF max_rows IS NOT NULL THEN
+            page_size := LEAST(page_size, max_rows - sent);
+        END IF;
+        EXIT WHEN page_size <= 0;
+        IF last_key IS NULL THEN
+            EXECUTE q.first_page INTO tbls, keys, inputs
+                USING source, output_column, max_attempts, page_size;
+        ELSE
+            EXECUTE q.next_page INTO tbls, keys, inputs
+                USING source, output_column, max_attempts, page_size, last_key, last_tbl;
+        END IF;
+        EXIT WHEN tbls IS NULL;
+        last_key := keys[pg_catalog.cardinality(keys)];
+        last_tbl := tbls[pg_catalog.cardinality(tbls)];
+        sent := sent + pg_catalog.cardinality(keys);
 
-        batch := @extschema@._enrich_apply(source, input_column, output_column, task,
-                                           endpoint, parameters, ids, inputs);
+        EXECUTE q.apply INTO batch
+            USING source, output_column, endpoint, task, parameters, tbls, keys, inputs;
         COMMIT;
         done := done + batch.filled;
         failed := failed + batch.failed;
         PERFORM @extschema@._job_progress(done => done, failed => failed);
-        ids := '{}';
-        inputs := '{}';
-        elapsed := extract(epoch FROM pg_catalog.clock_timestamp() - started);
-        rate := CASE WHEN elapsed > 0 THEN (done + failed) / elapsed END;
-        RAISE NOTICE 'enrich: % of % rows done, % failed, % rows/s, ETA % s',
-            done, total, failed, pg_catalog.round(coalesce(rate, 0)::numeric, 1),
-            CASE WHEN rate > 0 THEN pg_catalog.round(((total - done - failed) / rate)::numeric) END;
+        IF pg_catalog.clock_timestamp() - noticed >= interval '5 seconds' THEN
+            noticed := pg_catalog.clock_timestamp();
+            elapsed := extract(epoch FROM noticed - started);
+            rate := CASE WHEN elapsed > 0 THEN (done + failed) / elapsed END;
+            RAISE NOTICE 'enrich: % of % rows done, % failed, % rows/s, ETA % s',
+                done, total, failed, pg_catalog.round(coalesce(rate, 0)::numeric, 1),
+                CASE WHEN rate > 0 THEN pg_catalog.round((GREATEST(total - done - failed, 0) / rate)::numeric) END;
+        END IF;
     END LOOP;
-    IF pg_catalog.cardinality(ids) > 0 THEN
-        batch := @extschema@._enrich_apply(source, input_column, output_column, task,
-                                           endpoint, parameters, ids, inputs);
-        COMMIT;
-        done := done + batch.filled;
-        failed := failed + batch.failed;
-        PERFORM @extschema@._job_progress(done => done, failed => failed);
-    END IF;
 
-    RAISE NOTICE 'enrich: finished, % rows filled, % failed (see hfendpoints.enrich_failures)', done, failed;
+    RAISE NOTICE 'enrich: finished, % rows filled, % failed, % skipped (see hfendpoints.enrich_failures)',
+        done, failed, skipped + GREATEST(sent - done - failed, 0);
 
     IF pause_after IS NOT NULL THEN
         PERFORM @extschema@._job_progress(state => 'pausing');
@@ -276,7 +501,7 @@ BEGIN
     PERFORM @extschema@._job_end();
 END
 $enrich$;
-COMMENT ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text) IS
-    'fills output_column from a model for rows where it is NULL, batch by batch, committing after each batch';
-REVOKE ALL ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text) TO hfendpoints_user;
+COMMENT ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) IS
+    'fills output_column from a model for rows where it is NULL, page by page along the table''s key, committing after each page';
+REVOKE ALL ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) TO hfendpoints_user;

@@ -25,9 +25,8 @@ SELECT p.oid::regprocedure AS security_definer
 FROM pg_proc p
 WHERE p.pronamespace = 'hfendpoints'::regnamespace AND p.prosecdef;
 -- The only routines a role without hfendpoints_user may execute.  None of
--- them reaches the service: the validator checks option syntax, the guard
--- raises inside a transaction block, and _enrich_apply is PL/pgSQL that
--- calls _enrich_batch with the caller's rights (shown below).
+-- them reaches the service: the validator checks option syntax, and the
+-- guard raises inside a transaction block.
 SELECT p.oid::regprocedure AS executable_without_hfendpoints_user
 FROM pg_proc p
 WHERE p.pronamespace = 'hfendpoints'::regnamespace
@@ -39,7 +38,7 @@ SELECT p.oid::regprocedure AS open_to_public
 FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
 WHERE p.pronamespace = 'hfendpoints'::regnamespace
   AND a.grantee = 0 AND a.privilege_type = 'EXECUTE'
-  AND p.proname NOT IN ('fdw_validator', '_prevent_in_transaction_block', '_enrich_apply');
+  AND p.proname NOT IN ('fdw_validator', '_prevent_in_transaction_block');
 -- Every function that spends money or changes remote state, by name
 -- (each overload): closed to a plain role, open to hfendpoints_user.
 SELECT f.name,
@@ -82,13 +81,6 @@ SELECT * FROM hfendpoints.text_generation_batch('tgi', ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM hfendpoints._enrich_batch('tgi', 'text-generation', ARRAY['x'], NULL);
 \echo :LAST_ERROR_SQLSTATE
--- the one PUBLIC routine on the enrich path runs its statement with the
--- caller's rights (the statement, quoted in the context, is left out)
-\set SHOW_CONTEXT never
-SELECT * FROM hfendpoints._enrich_apply('regress_priv_docs', 'body', 'summary', 'text-generation',
-    'tgi', NULL, ARRAY['(0,1)'::tid], ARRAY['hello']);
-\echo :LAST_ERROR_SQLSTATE
-\set SHOW_CONTEXT errors
 CALL hfendpoints.enrich('regress_priv_docs', 'body', 'summary', 'tgi');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
@@ -212,14 +204,14 @@ INSERT INTO regress_priv_docs VALUES (2, 'fail:private input of regress_priv_use
 SET client_min_messages = warning;
 CALL hfendpoints.enrich('regress_priv_docs', 'body', 'summary', 'tgi', parameters => '{"max_new_tokens": 2}');
 RESET client_min_messages;
-SELECT row_ctid, input, role FROM hfendpoints.enrich_failures;
+SELECT row_key, input, role FROM hfendpoints.enrich_failures;
 RESET ROLE;
 GRANT hfendpoints_user TO regress_priv_plain;
 SET ROLE regress_priv_plain;
 SELECT count(*) AS others_failures_seen FROM hfendpoints.enrich_failures;
 DELETE FROM hfendpoints.enrich_failures;
-INSERT INTO hfendpoints.enrich_failures (source, output_column, row_ctid, input, error, role)
-VALUES ('regress_priv_docs', 'summary', '(0,2)', 'forged', 'forged', 'regress_priv_user');
+INSERT INTO hfendpoints.enrich_failures (source, output_column, row_table, row_key, input, error, role)
+VALUES ('regress_priv_docs', 'summary', 'regress_priv_docs', '{"id": 2}', 'forged', 'forged', 'regress_priv_user');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT count(*) AS failures_left FROM hfendpoints.enrich_failures;

@@ -187,7 +187,7 @@ INSERT INTO sec_docs VALUES (1, 'echo:a', NULL), (2, 'echo:b', NULL);
 SET client_min_messages = warning;
 CALL hfendpoints.enrich('sec_docs', 'body', 'summary', 'tgi');
 RESET client_min_messages;
-SELECT row_ctid, pg_temp.seen(error) AS token_seen, error FROM hfendpoints.enrich_failures;
+SELECT row_key, pg_temp.seen(error) AS token_seen, error FROM hfendpoints.enrich_failures;
 DELETE FROM hfendpoints.enrich_failures;
 DROP TABLE sec_docs;
 -- an endpoint's status message, in the errors of wait_endpoint and of

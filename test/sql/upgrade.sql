@@ -28,6 +28,9 @@ SELECT extversion FROM pg_extension WHERE extname = 'hfendpoints';
 
 -- the data and the settings survived
 SELECT id, summary FROM notes ORDER BY id;
+-- ... but failures recorded by ctid (before 0.3.0) cannot be mapped to
+-- keys: the update dropped them, with a warning, and the next run tries
+-- those rows again
 SELECT input FROM hfendpoints.enrich_failures;
 SELECT option_name FROM pg_foreign_server s, pg_options_to_table(s.srvoptions)
  WHERE s.srvname = 'huggingface' ORDER BY 1;
