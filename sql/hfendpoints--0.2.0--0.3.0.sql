@@ -164,6 +164,48 @@ COMMENT ON POLICY enrich_failures_database_owner ON @extschema@.enrich_failures 
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.enrich_failures TO hfendpoints_user;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.enrich_failures', '');
 
+-- The last run of enrich on each (table, column), recorded by enrich
+-- itself: when it started and ended, what it did, and why it stopped if
+-- it did (error).  A run that is still going, or was cancelled or killed,
+-- has no finished_at.
+CREATE TABLE @extschema@.enrich_runs (
+    source         regclass    NOT NULL,
+    output_column  name        NOT NULL,
+    role           regrole     NOT NULL
+                   DEFAULT pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER)),
+    started_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    finished_at    timestamptz,
+    filled         bigint,
+    failed         bigint,
+    skipped        bigint,
+    error          text,
+    PRIMARY KEY (source, output_column)
+);
+COMMENT ON TABLE @extschema@.enrich_runs IS
+    'the last enrich run on each table and column: when, by whom, rows filled, failed and skipped, and the error that stopped it';
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.enrich_runs TO hfendpoints_user;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.enrich_runs', '');
+
+-- Record the start or the end of a run (finished: counts given).
+CREATE FUNCTION @extschema@._enrich_ran(source regclass, output_column text,
+    finished boolean, filled bigint, failed bigint, skipped bigint, error text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $ran$
+    INSERT INTO @extschema@.enrich_runs AS r (source, output_column, filled, failed, skipped, error)
+    VALUES (source, output_column, filled, failed, skipped, error)
+    ON CONFLICT (source, output_column) DO UPDATE
+       SET role = excluded.role,
+           started_at = CASE WHEN finished THEN r.started_at ELSE excluded.started_at END,
+           finished_at = CASE WHEN finished THEN pg_catalog.clock_timestamp() END,
+           filled = excluded.filled, failed = excluded.failed, skipped = excluded.skipped,
+           error = excluded.error
+$ran$;
+COMMENT ON FUNCTION @extschema@._enrich_ran(regclass, text, boolean, bigint, bigint, bigint, text) IS
+    'internal: records the start or the end of an enrich run in hfendpoints.enrich_runs';
+REVOKE ALL ON FUNCTION @extschema@._enrich_ran(regclass, text, boolean, bigint, bigint, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_ran(regclass, text, boolean, bigint, bigint, bigint, text) TO hfendpoints_user;
+
 CREATE FUNCTION @extschema@.retry_failures(source regclass, output_column text)
 RETURNS bigint
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
@@ -524,8 +566,11 @@ BEGIN
     IF total = 0 THEN
         RAISE NOTICE 'enrich: nothing to fill in % (skipped: % after % failed runs, see hfendpoints.enrich_failures)',
             source, skipped, max_attempts;
+        PERFORM @extschema@._enrich_ran(source, output_column, false, 0, 0, skipped, NULL);
+        PERFORM @extschema@._enrich_ran(source, output_column, true, 0, 0, skipped, NULL);
         RETURN;
     END IF;
+    PERFORM @extschema@._enrich_ran(source, output_column, false, NULL, NULL, skipped, NULL);
 
     -- From here on the job shows in hfendpoints.jobs, until it ends or fails.
     PERFORM @extschema@._job_begin('enrich', endpoint, source::text);
@@ -597,6 +642,8 @@ BEGIN
 
     RAISE NOTICE 'enrich: finished, % rows filled, % failed, % skipped (see hfendpoints.enrich_failures)',
         done, failed, skipped + GREATEST(sent - done - failed, 0);
+    PERFORM @extschema@._enrich_ran(source, output_column, true, done, failed,
+                                    skipped + GREATEST(sent - done - failed, 0), NULL);
 
     IF pause_after IS NOT NULL THEN
         PERFORM @extschema@._job_progress(state => 'pausing');
@@ -613,3 +660,4 @@ COMMENT ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb,
     'fills output_column from a model for rows where it is NULL, page by page along the table''s key, committing after each page';
 REVOKE ALL ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) TO hfendpoints_user;
+-- (end of what sql/parts/40_enrich.sql defines)
