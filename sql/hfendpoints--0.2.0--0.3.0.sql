@@ -324,15 +324,27 @@ COMMENT ON FUNCTION @extschema@._enrich_key(regclass, text) IS
 REVOKE ALL ON FUNCTION @extschema@._enrich_key(regclass, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._enrich_key(regclass, text) TO hfendpoints_user;
 
--- The SQL texts of one enrich job, made once from its arguments.  The rows
--- of a page are read in key order after the last key of the previous page
--- (keyset pagination, along the key's index).  $1 the source, $2 the
--- output column, $3 max_attempts, $4 the page size, $5 the last key
--- (jsonb) and $6 its table.
+-- The SQL texts of one enrich job, made once from its arguments, which
+-- _enrich_run (src/enrich_job.c) runs.  Rows travel as (table oid, key as
+-- jsonb text, input text).
+--   count_query ($1 source, $2 output column, $3 max_attempts): rows to
+--     fill, rows skipped after max_attempts failed runs;
+--   first_page, next_page (the same, $4 the page size, $5 the last key,
+--     $6 its table): the next rows to fill in key order, along the key's
+--     index (keyset pagination);
+--   recheck ($1 tables, $2 keys, $3 inputs): of rows just claimed, the
+--     positions (from 1) of those still to fill with that input;
+--   write (the same, $4 outputs as text, $5 source, $6 output column):
+--     write each output where the row still has the input that was sent
+--     and no output, forget the failures of the rows filled; returns
+--     (filled, forgotten);
+--   record_failures (the same, $4 errors): record or count again the
+--     failure of each row.
 CREATE FUNCTION @extschema@._enrich_queries(
     source regclass, input_column text, output_column text, key_columns name[],
-    key_types regtype[], by_table boolean, filter text,
-    OUT count_query text, OUT first_page text, OUT next_page text, OUT apply text)
+    key_types regtype[], by_table boolean, filter text, output_type regtype,
+    OUT count_query text, OUT first_page text, OUT next_page text, OUT recheck text,
+    OUT write text, OUT record_failures text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $queries$
 DECLARE
@@ -344,17 +356,17 @@ DECLARE
     -- the same columns read back from a jsonb key (at "@key@"), in their types
     key_of    text := (SELECT pg_catalog.string_agg(pg_catalog.format('(@key@->>%L)::%s', k, ty), ', ')
                          FROM ROWS FROM (pg_catalog.unnest(key_columns), pg_catalog.unnest(key_types)) AS u(k, ty));
-    -- the key columns of a page's rows, to keep its arrays in key order
-    key_out   text := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I AS o%s', k, n), ', ')
-                         FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS u(k, n));
-    out_order text := (SELECT pg_catalog.string_agg(pg_catalog.format('o%s', n), ', ')
-                         FROM pg_catalog.generate_series(1, pg_catalog.cardinality(key_columns)) n);
     tbl       text := CASE WHEN by_table THEN 't.tableoid::pg_catalog.regclass' ELSE '$1' END;
+    -- a row of source matched with a row r of (tbl, key, ...) arrays
+    same_row  text;
+    rows_of   text := 'ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::text[]), '
+                      'pg_catalog.unnest($3::text[]), pg_catalog.unnest($4::text[]))';
     base      text;
     skip      text;
     todo      text;
     order_by  text;
     after     text;
+    page      text;
 BEGIN
     base := pg_catalog.format(
         't.%I IS NULL AND t.%I IS NOT NULL AND (%s)', output_column, input_column,
@@ -371,75 +383,67 @@ BEGIN
     order_by := key_list || CASE WHEN by_table THEN ', t.tableoid' ELSE '' END;
     after := pg_catalog.format('(%s) > (%s)', order_by,
                  pg_catalog.replace(key_of, '@key@', '$5') ||
-                 CASE WHEN by_table THEN ', $6::pg_catalog.oid' ELSE '' END);
-    IF by_table THEN
-        key_out := key_out || ', t.tableoid AS o0';
-        out_order := out_order || ', o0';
-    END IF;
+                 CASE WHEN by_table THEN ', $6' ELSE '' END);
+    same_row := CASE WHEN by_table THEN 't.tableoid = r.tbl AND ' ELSE '' END ||
+                pg_catalog.format('(%s) = (%s)', key_list,
+                    pg_catalog.replace(key_of, '@key@', 'r.key::jsonb'));
 
-    -- what is to fill, and what is skipped
     count_query := pg_catalog.format(
         'SELECT pg_catalog.count(*) FILTER (WHERE NOT skipped), pg_catalog.count(*) FILTER (WHERE skipped) '
         'FROM (SELECT %s AS skipped FROM %s t WHERE %s) s',
         skip, source, base);
-    first_page := pg_catalog.format(
-        'SELECT pg_catalog.array_agg(tbl ORDER BY %s), pg_catalog.array_agg(key ORDER BY %s), '
-        'pg_catalog.array_agg(input ORDER BY %s) FROM ('
-        'SELECT %s AS tbl, %s AS key, t.%I::text AS input, %s '
-        'FROM %s t WHERE %s ORDER BY %s LIMIT $4) p',
-        out_order, out_order, out_order, tbl, key_json, input_column, key_out,
-        source, todo, order_by);
-    next_page := pg_catalog.replace(first_page, ' ORDER BY ' || order_by || ' LIMIT $4',
-                                    ' AND ' || after || ' ORDER BY ' || order_by || ' LIMIT $4');
-
-    -- One statement per page: run the batch, write the answers where the
-    -- row still has the input that was sent and no output, forget the
-    -- failures of rows now filled, and record the new ones.  $1 source,
-    -- $2 output column, $3 endpoint, $4 task, $5 parameters, $6 tables,
-    -- $7 keys, $8 inputs.
-    apply := pg_catalog.format($q$
-        WITH r AS MATERIALIZED (
-            SELECT i.tbl, i.key, i.input, b.output, b.embedding, b.error
-              FROM @extschema@._enrich_batch($3, $4, $8, $5) b
-              JOIN ROWS FROM (pg_catalog.unnest($6::pg_catalog.regclass[]),
-                              pg_catalog.unnest($7::jsonb[]), pg_catalog.unnest($8::text[]))
-                   WITH ORDINALITY AS i(tbl, key, input, ord)
-                ON i.ord = b.ord),
-        u AS (UPDATE %s t SET %I = %s FROM r
-               WHERE r.error IS NULL AND %s AND (%s) = (%s)
-                 AND t.%I::text = r.input AND t.%I IS NULL
-              RETURNING r.tbl, r.key),
+    page := pg_catalog.format(
+        'SELECT (%s)::pg_catalog.oid, (%s)::text, t.%I::text FROM %s t WHERE %s',
+        tbl, key_json, input_column, source, todo);
+    first_page := page || pg_catalog.format(' ORDER BY %s LIMIT $4', order_by);
+    next_page := page || pg_catalog.format(' AND %s ORDER BY %s LIMIT $4', after, order_by);
+    recheck := pg_catalog.format(
+        'SELECT r.n::integer FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), '
+        'pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[])) WITH ORDINALITY AS r(tbl, key, input, n) '
+        'JOIN %s t ON %s WHERE t.%I IS NULL AND t.%I::text = r.input',
+        source, same_row, output_column, input_column);
+    write := pg_catalog.format($q$
+        WITH u AS (UPDATE %s t SET %I = CAST(r.output AS %s) FROM %s AS r(tbl, key, input, output)
+                    WHERE %s AND t.%I::text = r.input AND t.%I IS NULL
+                   RETURNING r.tbl, r.key),
         d AS (DELETE FROM @extschema@.enrich_failures f USING u
-               WHERE f.source = $1 AND f.output_column = $2 AND f.row_table = u.tbl
-                 AND f.row_key = u.key
+               WHERE f.source = $5 AND f.output_column = $6
+                 AND f.row_table = u.tbl::pg_catalog.regclass AND f.row_key = u.key::jsonb
                  AND f.role = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))
-              RETURNING 1),
-        failures AS (INSERT INTO @extschema@.enrich_failures AS f
-                     (source, output_column, row_table, row_key, input, error)
-              SELECT $1, $2, r.tbl, r.key, r.input, r.error FROM r WHERE r.error IS NOT NULL
-              ON CONFLICT (source, output_column, row_table, row_key, role) DO UPDATE
-                 SET attempts = CASE WHEN f.input IS NOT DISTINCT FROM excluded.input
-                                     THEN f.attempts + 1 ELSE 1 END,
-                     input = excluded.input, error = excluded.error, failed_at = excluded.failed_at
               RETURNING 1)
-        SELECT (SELECT pg_catalog.count(*) FROM u) AS filled,
-               (SELECT pg_catalog.count(*) FROM failures) AS failed,
-               (SELECT pg_catalog.count(*) FROM d) AS forgotten$q$,
-        source, output_column,
-        -- enrich checked that the column takes what the task writes
-        CASE WHEN (SELECT a.atttypid FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = source AND a.attname = output_column)
-                  IN ('text'::regtype, 'character varying'::regtype)
-             THEN 'r.output' ELSE 'r.embedding' END,
-        CASE WHEN by_table THEN 't.tableoid = r.tbl::pg_catalog.oid' ELSE 'true' END,
-        key_list, pg_catalog.replace(key_of, '@key@', 'r.key'),
-        input_column, output_column);
+        SELECT (SELECT pg_catalog.count(*) FROM u), (SELECT pg_catalog.count(*) FROM d)$q$,
+        source, output_column, output_type, rows_of, same_row, input_column, output_column);
+    record_failures := pg_catalog.format($q$
+        INSERT INTO @extschema@.enrich_failures AS f
+               (source, output_column, row_table, row_key, input, error)
+        SELECT $5, $6, r.tbl::pg_catalog.regclass, r.key::jsonb, r.input, r.error
+          FROM %s AS r(tbl, key, input, error)
+        ON CONFLICT (source, output_column, row_table, row_key, role) DO UPDATE
+           SET attempts = CASE WHEN f.input IS NOT DISTINCT FROM excluded.input
+                               THEN f.attempts + 1 ELSE 1 END,
+               input = excluded.input, error = excluded.error, failed_at = excluded.failed_at$q$,
+        rows_of);
 END
 $queries$;
-COMMENT ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text) IS
+COMMENT ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) IS
     'internal: the statements of one enrich job';
-REVOKE ALL ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text) TO hfendpoints_user;
+REVOKE ALL ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) TO hfendpoints_user;
+
+-- The job's loop (src/enrich_job.c): claims, sends and writes the rows, up
+-- to hfendpoints.max_concurrency in flight the whole time, committing what
+-- is answered every batch_size rows or every second.
+CREATE PROCEDURE @extschema@._enrich_run(
+    source regclass, output_column text, endpoint text, task text, parameters jsonb,
+    first_page text, next_page text, recheck text, write text, record_failures text,
+    batch_size integer, max_rows bigint, max_attempts integer, total bigint,
+    INOUT filled bigint, INOUT failed bigint, INOUT dropped bigint)
+AS 'MODULE_PATHNAME', 'hfendpoints_enrich_run'
+LANGUAGE C;
+COMMENT ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, bigint, bigint, bigint) IS
+    'internal: the loop of one enrich job';
+REVOKE ALL ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, bigint, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, bigint, bigint, bigint) TO hfendpoints_user;
 
 CREATE PROCEDURE @extschema@.enrich(
     source          regclass,
@@ -470,18 +474,7 @@ DECLARE
     skipped     bigint;
     done        bigint := 0;
     failed      bigint := 0;
-    sent        bigint := 0;
-    started     timestamptz := pg_catalog.clock_timestamp();
-    noticed     timestamptz := pg_catalog.clock_timestamp();
-    elapsed     float8;
-    rate        float8;
-    page_size   integer;
-    tbls        regclass[];
-    keys        jsonb[];
-    inputs      text[];
-    last_key    jsonb;
-    last_tbl    regclass;
-    batch       record;
+    dropped     bigint := 0;
 BEGIN
     -- (no SET clause on this procedure: it would forbid the COMMITs below)
     PERFORM @extschema@._prevent_in_transaction_block('CALL hfendpoints.enrich()');
@@ -552,7 +545,7 @@ BEGIN
     END IF;
     key := @extschema@._enrich_key(source, key_column);
     q := @extschema@._enrich_queries(source, input_column, output_column, key.key_columns,
-                                     key.key_types, key.by_table, filter);
+                                     key.key_types, key.by_table, filter, task_type);
     -- The parameters are the task function's own arguments: check them now,
     -- before the endpoint is woken (no input, so no request is sent).
     PERFORM FROM @extschema@._enrich_batch(endpoint, task, '{}'::text[], parameters);
@@ -604,46 +597,14 @@ BEGIN
     PERFORM @extschema@._job_progress(total => total, done => 0, failed => 0, state => 'running');
     COMMIT;
 
-    -- Page by page along the key: each page is read in a statement of its
-    -- own (after the previous COMMIT), so it sees what others wrote since.
-    LOOP
-        page_size := batch_size;
-        IF max_rows IS NOT NULL THEN
-            page_size := LEAST(page_size, max_rows - sent);
-        END IF;
-        EXIT WHEN page_size <= 0;
-        IF last_key IS NULL THEN
-            EXECUTE q.first_page INTO tbls, keys, inputs
-                USING source, output_column, max_attempts, page_size;
-        ELSE
-            EXECUTE q.next_page INTO tbls, keys, inputs
-                USING source, output_column, max_attempts, page_size, last_key, last_tbl;
-        END IF;
-        EXIT WHEN tbls IS NULL;
-        last_key := keys[pg_catalog.cardinality(keys)];
-        last_tbl := tbls[pg_catalog.cardinality(tbls)];
-        sent := sent + pg_catalog.cardinality(keys);
-
-        EXECUTE q.apply INTO batch
-            USING source, output_column, endpoint, task, parameters, tbls, keys, inputs;
-        COMMIT;
-        done := done + batch.filled;
-        failed := failed + batch.failed;
-        PERFORM @extschema@._job_progress(done => done, failed => failed);
-        IF pg_catalog.clock_timestamp() - noticed >= interval '5 seconds' THEN
-            noticed := pg_catalog.clock_timestamp();
-            elapsed := extract(epoch FROM noticed - started);
-            rate := CASE WHEN elapsed > 0 THEN (done + failed) / elapsed END;
-            RAISE NOTICE 'enrich: % of % rows done, % failed, % rows/s, ETA % s',
-                done, total, failed, pg_catalog.round(coalesce(rate, 0)::numeric, 1),
-                CASE WHEN rate > 0 THEN pg_catalog.round((GREATEST(total - done - failed, 0) / rate)::numeric) END;
-        END IF;
-    END LOOP;
+    -- The job proper: rows claimed, sent and written as they are answered.
+    CALL @extschema@._enrich_run(source, output_column, endpoint, task, parameters,
+        q.first_page, q.next_page, q.recheck, q.write, q.record_failures,
+        batch_size, max_rows, max_attempts, total, done, failed, dropped);
 
     RAISE NOTICE 'enrich: finished, % rows filled, % failed, % skipped (see hfendpoints.enrich_failures)',
-        done, failed, skipped + GREATEST(sent - done - failed, 0);
-    PERFORM @extschema@._enrich_ran(source, output_column, true, done, failed,
-                                    skipped + GREATEST(sent - done - failed, 0), NULL);
+        done, failed, skipped + dropped;
+    PERFORM @extschema@._enrich_ran(source, output_column, true, done, failed, skipped + dropped, NULL);
 
     IF pause_after IS NOT NULL THEN
         PERFORM @extschema@._job_progress(state => 'pausing');

@@ -74,6 +74,22 @@ extern void hfe_http_perform_each(HfeHttpRequest **reqs, int nreqs, int concurre
 								  HfeHttpDoneCallback done, void *arg);
 extern void hfe_http_release_response(HfeHttpRequest *req, size_t keep);
 
+/*
+ * A stream of requests, for a job that makes them as it goes: next() is
+ * asked for a request whenever a slot is free (NULL: none for now; it is
+ * asked again after the next one is done), done() is called as each is
+ * done, and tick() once per wake-up of the engine, at least every second,
+ * while others are in flight (it may write and commit what is done).  The
+ * stream ends when nothing is in flight and next() has none.  All three
+ * run outside any libcurl callback and may raise (what is in flight is
+ * then aborted).
+ */
+typedef HfeHttpRequest *(*HfeHttpNextCallback) (void *arg);
+typedef void (*HfeHttpTickCallback) (void *arg);
+extern void hfe_http_perform_stream(int concurrency, HfeHttpNextCallback next,
+									HfeHttpDoneCallback done, HfeHttpTickCallback tick,
+									void *arg);
+
 static inline bool
 hfe_http_ok(const HfeHttpRequest *req)
 {

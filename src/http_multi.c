@@ -9,7 +9,11 @@
  *	- nothing blocks inside libcurl: we sleep only in WaitEventSetWait, and
  *	  a cancel, statement_timeout or terminate wakes us through the latch;
  *	- up to "concurrency" requests are in flight while the rest wait, and a
- *	  failed request is retried on its own without holding up the others.
+ *	  failed request is retried on its own without holding up the others;
+ *	- the requests are an array (perform_each) or a stream the caller makes
+ *	  as slots free up, with a tick between waits (perform_stream: enrich's
+ *	  job loop, which writes and commits answers while others are in
+ *	  flight).
  *
  * Ownership: the multi handle, the easy handles in "slots" and their header
  * lists are malloc'd by libcurl and live for the backend.  A transfer's
@@ -391,17 +395,76 @@ free_wait_set(void)
 	nbuilt = 0;
 }
 
-/* The engine loop proper; perform_many wraps it in cleanup. */
+/*
+ * Where the engine loop gets its requests: an array (perform_each), or a
+ * caller's callback asked whenever a slot is free (perform_stream).
+ */
+typedef struct TransferSource
+{
+	HfeHttpRequest **reqs;		/* array mode */
+	int			nreqs;
+	int			next_fresh;
+	HfeHttpNextCallback next;	/* stream mode */
+	HfeHttpTickCallback tick;
+	void	   *arg;
+	bool		drained;		/* next() said "none now" since the last done */
+	HfeHttpRequest *peeked;		/* taken from next() by source_done() */
+} TransferSource;
+
+/* The next fresh request, or NULL when there is none (for now). */
+static HfeHttpRequest *
+source_next(TransferSource *src)
+{
+	HfeHttpRequest *req;
+
+	if (src->peeked != NULL)
+	{
+		req = src->peeked;
+		src->peeked = NULL;
+		return req;
+	}
+	if (src->next == NULL)
+		return src->next_fresh < src->nreqs ? src->reqs[src->next_fresh++] : NULL;
+	if (src->drained)
+		return NULL;
+	req = src->next(src->arg);
+	if (req == NULL)
+	{
+		src->drained = true;
+		return NULL;
+	}
+	req->state = REQ_QUEUED;
+	req->attempts = 0;
+	req->total_ms = 0;
+	req->not_before = 0;
+	return req;
+}
+
+/*
+ * Is there nothing left to do?  An array is done when every request is; a
+ * stream when nothing is in flight and next() has none either.
+ */
+static bool
+source_done(TransferSource *src, int active, int nretry)
+{
+	if (active > 0 || nretry > 0 || src->peeked != NULL)
+		return false;
+	if (src->next == NULL)
+		return src->next_fresh >= src->nreqs;
+	src->drained = false;
+	src->peeked = source_next(src);
+	return src->peeked == NULL;
+}
+
+/* The engine loop proper; perform_each and perform_stream wrap it in cleanup. */
 static void
-run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queue,
+run_transfers(TransferSource *src, int concurrency, HfeHttpRequest **retry_queue,
 			  HfeHttpDoneCallback on_done, void *arg)
 {
 	int			nretry = 0;
-	int			next_fresh = 0;
 	int			active = 0;
-	int			done = 0;
 
-	while (done < nreqs)
+	while (!source_done(src, active, nretry))
 	{
 		TimestampTz now;
 		TimestampTz next_retry = 0;
@@ -417,7 +480,7 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 		/* start due retries first, then fresh requests */
 		for (int i = 0; i < nretry && active < concurrency;)
 		{
-			HfeHttpRequest *req = reqs[retry_queue[i]];
+			HfeHttpRequest *req = retry_queue[i];
 
 			if (req->not_before <= now)
 			{
@@ -428,14 +491,22 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 			else
 				i++;
 		}
-		while (active < concurrency && next_fresh < nreqs)
+		/*
+		 * In a stream, a request waiting for its retry holds its slot, so
+		 * that at most "concurrency" requests exist at a time.
+		 */
+		while (active + (src->next ? nretry : 0) < concurrency)
 		{
-			start_transfer(reqs[next_fresh++]);
+			HfeHttpRequest *req = source_next(src);
+
+			if (req == NULL)
+				break;
+			start_transfer(req);
 			active++;
 		}
 		for (int i = 0; i < nretry; i++)
-			if (next_retry == 0 || reqs[retry_queue[i]]->not_before < next_retry)
-				next_retry = reqs[retry_queue[i]]->not_before;
+			if (next_retry == 0 || retry_queue[i]->not_before < next_retry)
+				next_retry = retry_queue[i]->not_before;
 
 		/*
 		 * Sleep until a socket is ready, curl's timer fires or a retry is
@@ -510,7 +581,7 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 			if (delay < 0)
 			{
 				req->state = REQ_DONE;
-				done++;
+				src->drained = false;	/* a slot is free: ask again */
 				if (on_done)
 					on_done(req, arg);
 			}
@@ -521,9 +592,11 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
 					 curl_easy_strerror(req->curl_code));
 				req->state = REQ_QUEUED;
 				req->not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
-				retry_queue[nretry++] = req->engine_index;
+				retry_queue[nretry++] = req;
 			}
 		}
+		if (src->tick)
+			src->tick(src->arg);
 	}
 }
 
@@ -533,29 +606,19 @@ run_transfers(HfeHttpRequest **reqs, int nreqs, int concurrency, int *retry_queu
  * is done.  Returns when all are done; raises only on interrupts, internal
  * failures and what done raises, after aborting what is in flight.
  */
-void
-hfe_http_perform_each(HfeHttpRequest **reqs, int nreqs, int concurrency,
-					  HfeHttpDoneCallback done, void *arg)
+/* Run the source's requests, cleaning up whatever leaves the loop. */
+static void
+perform(TransferSource *src, int concurrency, HfeHttpDoneCallback done, void *arg)
 {
-	int		   *retry_queue;
+	HfeHttpRequest **retry_queue;
 	int			slots_used = Max(1, Min(concurrency, HFE_MAX_CONCURRENCY));
 
-	if (nreqs <= 0)
-		return;
 	ensure_multi();
-	retry_queue = palloc(sizeof(int) * nreqs);
-	for (int i = 0; i < nreqs; i++)
-	{
-		reqs[i]->engine_index = i;
-		reqs[i]->state = REQ_QUEUED;
-		reqs[i]->attempts = 0;
-		reqs[i]->total_ms = 0;
-		reqs[i]->not_before = 0;
-	}
-
+	retry_queue = palloc(sizeof(HfeHttpRequest *) *
+						 (src->next ? slots_used : Max(src->nreqs, 1)));
 	PG_TRY();
 	{
-		run_transfers(reqs, nreqs, slots_used, retry_queue, done, arg);
+		run_transfers(src, slots_used, retry_queue, done, arg);
 	}
 	PG_CATCH();
 	{
@@ -566,6 +629,41 @@ hfe_http_perform_each(HfeHttpRequest **reqs, int nreqs, int concurrency,
 	PG_END_TRY();
 	abort_all_transfers();		/* nothing is left in flight; for symmetry */
 	pfree(retry_queue);
+}
+
+void
+hfe_http_perform_each(HfeHttpRequest **reqs, int nreqs, int concurrency,
+					  HfeHttpDoneCallback done, void *arg)
+{
+	TransferSource src;
+
+	if (nreqs <= 0)
+		return;
+	for (int i = 0; i < nreqs; i++)
+	{
+		reqs[i]->engine_index = i;
+		reqs[i]->state = REQ_QUEUED;
+		reqs[i]->attempts = 0;
+		reqs[i]->total_ms = 0;
+		reqs[i]->not_before = 0;
+	}
+	memset(&src, 0, sizeof(src));
+	src.reqs = reqs;
+	src.nreqs = nreqs;
+	perform(&src, concurrency, done, arg);
+}
+
+void
+hfe_http_perform_stream(int concurrency, HfeHttpNextCallback next, HfeHttpDoneCallback done,
+						HfeHttpTickCallback tick, void *arg)
+{
+	TransferSource src;
+
+	memset(&src, 0, sizeof(src));
+	src.next = next;
+	src.tick = tick;
+	src.arg = arg;
+	perform(&src, concurrency, done, arg);
 }
 
 void

@@ -35,9 +35,10 @@ INSERT INTO job_docs SELECT g, 'echo:doc ' || g, NULL FROM generate_series(1, 6)
 SELECT count(*) AS jobs_before FROM hfendpoints.jobs;
 
 -- An enrich in another session: the endpoint is paused, so it is resumed
--- and waited for; then 3 batches of 2 rows; then it is paused again (and
--- the pause answers slowly).
+-- and waited for; then its 6 rows, 2 in flight at a time; then it is
+-- paused again (and the pause answers slowly).
 SELECT dblink_connect('regress_job', 'dbname=' || current_database());
+SELECT dblink_exec('regress_job', 'SET hfendpoints.max_concurrency = 2');
 \! test/fake/hfctl fault '{"path": "/v2/endpoint/fake-user/slow/pause", "action": "drip", "delay_ms": 1500, "interval_ms": 0}'
 SELECT dblink_send_query('regress_job',
     $$CALL hfendpoints.enrich('job_docs', 'body', 'summary', 'slow',
@@ -65,7 +66,6 @@ SELECT count(summary) AS filled FROM job_docs;
 -- A batch call: 8 prompts, 2 at a time.  While its requests are in flight,
 -- its backend waits on an extension wait event.
 \! test/fake/hfctl endpoint fake-user/slow '{"state": "running"}'
-SELECT dblink_exec('regress_job', 'SET hfendpoints.max_concurrency = 2');
 SELECT dblink_send_query('regress_job',
     $$SELECT count(*) FROM hfendpoints.text_generation_batch('slow',
         ARRAY(SELECT 'echo:p' || g FROM generate_series(1, 8) g))$$);

@@ -1,0 +1,910 @@
+/*-------------------------------------------------------------------------
+ *
+ * enrich_job.c
+ *		The loop of CALL hfendpoints.enrich(): rows claimed, sent, written
+ *		and committed as they are answered, with no barrier between them.
+ *
+ * enrich (PL/pgSQL) checks its arguments, counts what there is to do and
+ * wakes the endpoint, then calls _enrich_run, this procedure, which keeps
+ * up to hfendpoints.max_concurrency requests in flight for the whole job
+ * (hfe_http_perform_stream) and, every batch_size answers or every second,
+ * writes what was answered and commits, while the rest are in flight.  A
+ * crash or a cancel loses only what was in flight.
+ *
+ * Rows are named by key (the SQL of _enrich_queries): read page by page
+ * along the key's index, each row claimed before it is sent, with a
+ * session-level advisory lock on (row table, hash of the key) in a lock
+ * class of its own, HFE_CLAIM_CLASS, which the SQL advisory lock functions
+ * never use (they use 1 and 2).  Several workers on one table so divide
+ * the rows between them: a row another one holds is put aside and tried
+ * again once this worker reaches the end of the table.  A claim survives
+ * COMMIT and is released once its row's outcome is committed, or at once
+ * by the error path; a backend that dies releases all of them with its
+ * locks.  After taking a claim, the row is read again (another worker may
+ * have filled it since this worker's page was read).  At most
+ * CLAIM_LIMIT rows are claimed at a time, so that the shared lock table,
+ * which is finite, is never filled by one job.
+ *
+ * A write lands only on the row whose input was sent, only if that input
+ * is unchanged and the output is still NULL; otherwise the answer is
+ * dropped and the row left for a later run.  A page of answers is written
+ * in one subtransaction, split in halves only when it fails, so that a
+ * row whose write fails (a constraint, a length limit, a trigger) is
+ * recorded as a failure and the job goes on; a cancel, a deadlock or a
+ * serialization failure is never a row's failure.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "storage/latch.h"
+#include "storage/lock.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "guc.h"
+#include "jobs.h"
+#include "observer.h"
+#include "stats.h"
+#include "target.h"
+#include "tasks/tasks.h"
+
+PG_FUNCTION_INFO_V1(hfendpoints_enrich_run);
+
+/* the advisory lock class of claims ("HF"); SQL's functions use 1 and 2 */
+#define HFE_CLAIM_CLASS 0x4846
+
+/* rows claimed at a time, at most */
+#define CLAIM_LIMIT 1024
+
+/* how often a job without answers looks at the endpoint's state, at most */
+#define STATE_CHECK_MS 1000
+
+/* answers are written at least this often */
+#define FLUSH_EVERY_MS 1000
+
+/* progress NOTICEs, at most this often */
+#define NOTICE_EVERY_MS 5000
+
+/* One row of the job, from its claim to its committed outcome. */
+typedef struct JobRow
+{
+	Oid			table;			/* the row's table: the source, or a child */
+	char	   *key;			/* jsonb text of the key */
+	char	   *input;
+	LOCKTAG		claim;
+	MemoryContext cxt;			/* its request, while it is in flight */
+	HfeHttpRequest *req;
+	char	   *output;			/* answered: the value as text, or NULL */
+	char	   *error;			/* failed: the error line */
+	bool		answered;
+	bool		suspect;		/* failed as if the endpoint were down */
+} JobRow;
+
+typedef struct Job
+{
+	/* arguments */
+	Oid			source;
+	const char *output_column;
+	const char *endpoint;
+	const HfeTask *task;
+	HfeTaskCall *call;
+	const char *first_page;
+	const char *next_page;
+	const char *recheck;
+	const char *write;
+	const char *record_failures;
+	int			batch_size;
+	int64		max_rows;		/* -1: no limit */
+	int			max_attempts;
+	int64		total;
+
+	const char *schema;			/* the extension's */
+	HfeTarget  *target;
+	HfeRoute	route;
+	const char *path;
+	MemoryContext cxt;			/* the job's, under TopMemoryContext */
+	MemoryContext tmp;			/* one statement's, reset after it */
+
+	List	   *queue;			/* rows claimed, not sent yet */
+	List	   *deferred;		/* rows another worker held when this one
+								 * reached them */
+	List	   *rows;			/* rows sent: in flight, or answered and not
+								 * written yet */
+	bool		walked;			/* the walk along the key reached the end */
+	char	   *last_key;		/* where the walk is */
+	Oid			last_table;
+	int			nclaimed;
+	int			inflight;
+	int64		sent;
+
+	char	   *stop;			/* why the job stops early, or NULL */
+	bool		suspect;		/* a failure looked like the endpoint is down */
+	TimestampTz state_checked;
+
+	TimestampTz started_at;
+	TimestampTz flushed_at;
+	TimestampTz noticed_at;
+	int64		filled;
+	int64		failed;
+	int64		dropped;
+} Job;
+
+/* ---- claims ---- */
+
+/*
+ * Claim the row: true when this worker now holds it.  A row whose claim
+ * this worker already holds (another of its rows with the same hash) is
+ * not claimed twice: it waits, as one another worker holds would.
+ */
+static bool
+claim(Job *job, JobRow *row)
+{
+	uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) row->key,
+											   strlen(row->key)));
+	LockAcquireResult r;
+
+	SET_LOCKTAG_ADVISORY(row->claim, MyDatabaseId, (uint32) row->table, hash,
+						 HFE_CLAIM_CLASS);
+	r = LockAcquire(&row->claim, ExclusiveLock, true, true);
+	if (r == LOCKACQUIRE_NOT_AVAIL)
+		return false;
+	if (r != LOCKACQUIRE_OK)
+	{
+		LockRelease(&row->claim, ExclusiveLock, true);
+		return false;
+	}
+	job->nclaimed++;
+	return true;
+}
+
+static void
+release(Job *job, JobRow *row)
+{
+	LockRelease(&row->claim, ExclusiveLock, true);
+	job->nclaimed--;
+}
+
+static void
+free_row(JobRow *row)
+{
+	pfree(row->key);
+	pfree(row->input);
+	if (row->output)
+		pfree(row->output);
+	if (row->error)
+		pfree(row->error);
+	pfree(row);
+}
+
+/* ---- statements ---- */
+
+/* One field of rows as a text[] (which: 0 key, 1 input, 2 output, 3 error). */
+static Datum
+text_array(List *rows, int which)
+{
+	ListCell   *lc;
+	ArrayBuildState *astate = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+
+	foreach(lc, rows)
+	{
+		JobRow	   *row = lfirst(lc);
+		const char *s = which == 0 ? row->key : which == 1 ? row->input :
+			which == 2 ? row->output : row->error;
+
+		astate = accumArrayResult(astate, s ? CStringGetTextDatum(s) : (Datum) 0, s == NULL,
+								  TEXTOID, CurrentMemoryContext);
+	}
+	return makeArrayResult(astate, CurrentMemoryContext);
+}
+
+static Datum
+table_array(List *rows)
+{
+	ListCell   *lc;
+	ArrayBuildState *astate = initArrayResult(OIDOID, CurrentMemoryContext, false);
+
+	foreach(lc, rows)
+		astate = accumArrayResult(astate, ObjectIdGetDatum(((JobRow *) lfirst(lc))->table),
+								  false, OIDOID, CurrentMemoryContext);
+	return makeArrayResult(astate, CurrentMemoryContext);
+}
+
+/* Run one of the job's statements over rows; args[0..3] are filled here. */
+static void
+run_rows(const char *sql, List *rows, int which, int nargs, Datum *args, int expect)
+{
+	Oid			types[6] = {OIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	REGCLASSOID, TEXTOID};
+	int			ret;
+
+	args[0] = table_array(rows);
+	args[1] = text_array(rows, 0);
+	args[2] = text_array(rows, 1);
+	if (nargs > 3)
+		args[3] = text_array(rows, which);
+	ret = SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0);
+	if (ret != expect)
+		elog(ERROR, "enrich: a statement of the job failed: %s", SPI_result_code_string(ret));
+}
+
+static int64
+int8_at(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * Of rows just claimed, those still to fill with their input, read again
+ * in a statement of its own; the others are released.
+ */
+static void
+recheck(Job *job, List *claimed)
+{
+	MemoryContext old;
+	Datum		args[3];
+	bool	   *todo;
+	int			i = 0;
+	ListCell   *lc;
+
+	if (claimed == NIL)
+		return;
+	old = MemoryContextSwitchTo(job->tmp);
+	run_rows(job->recheck, claimed, 0, 3, args, SPI_OK_SELECT);
+	todo = palloc0(sizeof(bool) * list_length(claimed));
+	for (uint64 t = 0; t < SPI_processed; t++)
+	{
+		bool		isnull;
+		int			n = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[t],
+													SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (n >= 1 && n <= list_length(claimed))
+			todo[n - 1] = true;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(job->cxt);
+	foreach(lc, claimed)
+	{
+		JobRow	   *row = lfirst(lc);
+
+		if (todo[i++])
+			job->queue = lappend(job->queue, row);
+		else
+		{
+			release(job, row);
+			free_row(row);
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(job->tmp);
+}
+
+/*
+ * Read the next page along the key, claim its rows and queue those still
+ * to do: 1 when it read rows, 0 at the end of the table (or of max_rows),
+ * -1 when this worker holds as many claims as it may for now.
+ */
+static int
+read_page(Job *job)
+{
+	Datum		args[6];
+	Oid			types[6] = {REGCLASSOID, TEXTOID, INT4OID, INT4OID, JSONBOID, OIDOID};
+	int64		limit = Max(job->batch_size, hfe_max_concurrency);
+	List	   *claimed = NIL;
+	MemoryContext old;
+	int			ret;
+
+	if (job->max_rows >= 0)
+		limit = Min(limit, job->max_rows - job->sent - list_length(job->queue));
+	if (limit <= 0)
+		return 0;
+	limit = Min(limit, CLAIM_LIMIT - job->nclaimed);
+	if (limit <= 0)
+		return -1;
+
+	old = MemoryContextSwitchTo(job->tmp);
+	args[0] = ObjectIdGetDatum(job->source);
+	args[1] = CStringGetTextDatum(job->output_column);
+	args[2] = Int32GetDatum(job->max_attempts);
+	args[3] = Int32GetDatum((int32) limit);
+	if (job->last_key == NULL)
+		ret = SPI_execute_with_args(job->first_page, 4, types, args, NULL, false, 0);
+	else
+	{
+		args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(job->last_key));
+		args[5] = ObjectIdGetDatum(job->last_table);
+		ret = SPI_execute_with_args(job->next_page, 6, types, args, NULL, false, 0);
+	}
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "enrich: reading rows failed: %s", SPI_result_code_string(ret));
+
+	MemoryContextSwitchTo(job->cxt);
+	for (uint64 t = 0; t < SPI_processed; t++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[t];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		JobRow	   *row = palloc0(sizeof(JobRow));
+		bool		isnull;
+
+		row->table = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		row->key = SPI_getvalue(tuple, desc, 2);
+		row->input = SPI_getvalue(tuple, desc, 3);
+		if (job->last_key)
+			pfree(job->last_key);
+		job->last_key = pstrdup(row->key);
+		job->last_table = row->table;
+		if (claim(job, row))
+			claimed = lappend(claimed, row);
+		else
+			job->deferred = lappend(job->deferred, row);
+	}
+	ret = SPI_processed > 0 ? 1 : 0;
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(job->tmp);
+	recheck(job, claimed);
+	list_free(claimed);
+	return ret;
+}
+
+/* Try the rows put aside again; those still held by another stay aside. */
+static void
+retry_deferred(Job *job)
+{
+	List	   *still = NIL;
+	List	   *claimed = NIL;
+	ListCell   *lc;
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+	foreach(lc, job->deferred)
+	{
+		JobRow	   *row = lfirst(lc);
+
+		if (job->nclaimed < CLAIM_LIMIT && claim(job, row))
+			claimed = lappend(claimed, row);
+		else
+			still = lappend(still, row);
+	}
+	list_free(job->deferred);
+	job->deferred = still;
+	MemoryContextSwitchTo(old);
+	recheck(job, claimed);
+	list_free(claimed);
+}
+
+static void flush(Job *job);
+
+/* ---- sending ---- */
+
+static void
+sleep_ms(long ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* The engine asks for the next request whenever a slot is free. */
+static HfeHttpRequest *
+job_next(void *arg)
+{
+	Job		   *job = (Job *) arg;
+	JobRow	   *row;
+	MemoryContext old;
+
+	if (job->stop != NULL || job->suspect)
+		return NULL;
+	while (job->queue == NIL)
+	{
+		if (!job->walked)
+		{
+			int			r = read_page(job);
+
+			if (r > 0)
+				continue;
+			if (r < 0)
+				return NULL;	/* at the claim limit: asked again later */
+			job->walked = true;
+		}
+		if (job->deferred == NIL)
+			return NULL;
+		retry_deferred(job);
+		if (job->queue != NIL)
+			break;
+		if (job->inflight > 0)
+			return NULL;		/* asked again when one is done */
+
+		/*
+		 * Only rows other workers hold are left.  Write and release what
+		 * this worker holds first (they may wait for it as it waits for
+		 * them), then wait a little for theirs.
+		 */
+		if (job->rows != NIL)
+			flush(job);
+		else
+			sleep_ms(100);
+	}
+	row = linitial(job->queue);
+	job->queue = list_delete_first(job->queue);
+
+	row->cxt = AllocSetContextCreate(job->cxt, "hfendpoints enrich row",
+									 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(row->cxt);
+	row->req = hfe_target_request(job->target, job->route, job->path,
+								  job->call->part->build_body(job->call,
+															  CStringGetTextDatum(row->input)));
+	hfe_tag_request(row->req, job->target->server->serverid, job->target->stats_label, true);
+	MemoryContextSwitchTo(job->cxt);
+	job->rows = lappend(job->rows, row);
+	MemoryContextSwitchTo(old);
+	job->sent++;
+	job->inflight++;
+	return row->req;
+}
+
+/* Could this failure mean the endpoint stopped serving? */
+static bool
+endpoint_may_be_down(const HfeHttpRequest *req)
+{
+	if (req->response_too_large)
+		return false;
+	if (req->curl_code == CURLE_COULDNT_CONNECT || req->curl_code == CURLE_COULDNT_RESOLVE_HOST)
+		return true;
+	return req->curl_code == CURLE_OK &&
+		(req->status == 400 || req->status == 404 || req->status == 502 || req->status == 503);
+}
+
+static JobRow *
+row_of(Job *job, HfeHttpRequest *req)
+{
+	ListCell   *lc;
+
+	foreach(lc, job->rows)
+	{
+		JobRow	   *row = lfirst(lc);
+
+		if (row->req == req)
+			return row;
+	}
+	elog(ERROR, "enrich: an answer without its row");
+	return NULL;				/* keep compiler quiet */
+}
+
+/* An answer: parse it into its row, and free the request. */
+static void
+job_done(HfeHttpRequest *req, void *arg)
+{
+	Job		   *job = (Job *) arg;
+	JobRow	   *row = row_of(job, req);
+	MemoryContext old = MemoryContextSwitchTo(row->cxt);
+	char	   *output = NULL;
+	char	   *error = NULL;
+
+	if (hfe_http_ok(req))
+	{
+		HfeAnswer	answer = {(Datum) 0, false, -1};
+		HfeFailure *failure = NULL;
+
+		if (!job->call->part->parse(req, &answer, &failure))
+			error = hfe_failure_line(failure);
+		else
+		{
+			if (!answer.isnull)
+				output = job->task->result_type == TEXTOID ? TextDatumGetCString(answer.value) :
+					OidOutputFunctionCall(F_ARRAY_OUT, answer.value);
+			if (answer.tokens > 0 && req->generated_tokens < 0)
+				hfe_stats_count_tokens(job->target->server->serverid,
+									   job->target->stats_label, answer.tokens);
+		}
+	}
+	else
+	{
+		/*
+		 * An endpoint paused or deleted mid-job fails every request.  Such
+		 * a failure (at most one a second) stops the sending; once what is
+		 * in flight is done, the control plane is asked whether the
+		 * endpoint still serves (see run_job) before the row is blamed.
+		 */
+		error = hfe_failure_line(hfe_inference_failure(job->target, req));
+		if (job->target->name != NULL && endpoint_may_be_down(req) &&
+			(job->suspect ||
+			 TimestampDifferenceExceeds(job->state_checked, GetCurrentTimestamp(),
+										STATE_CHECK_MS)))
+		{
+			job->suspect = true;
+			row->suspect = true;
+		}
+	}
+	MemoryContextSwitchTo(job->cxt);
+	row->output = output ? pstrdup(output) : NULL;
+	row->error = error ? pstrdup(error) : NULL;
+	row->answered = true;
+	row->req = NULL;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(row->cxt);
+	row->cxt = NULL;
+	job->inflight--;
+}
+
+/* ---- writing ---- */
+
+/* Errors that are never a row's fault: the job stops on them. */
+static bool
+job_error(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
+		sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
+		sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		sqlerrcode == ERRCODE_INTERNAL_ERROR ||
+		sqlerrcode == ERRCODE_OUT_OF_MEMORY;
+}
+
+/*
+ * Write rows in one subtransaction; if that fails, in halves, down to the
+ * row whose write fails, which becomes a failure with the error's message.
+ */
+static void
+write_rows(Job *job, List *rows)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	if (rows == NIL)
+		return;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		Datum		args[6];
+		int64		filled;
+
+		args[4] = ObjectIdGetDatum(job->source);
+		args[5] = CStringGetTextDatum(job->output_column);
+		run_rows(job->write, rows, 2, 6, args, SPI_OK_SELECT);
+		filled = int8_at(0, 1);
+		SPI_freetuptable(SPI_tuptable);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		job->filled += filled;
+		job->dropped += list_length(rows) - filled;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+
+		if (job_error(edata->sqlerrcode))
+			ReThrowError(edata);
+		if (list_length(rows) == 1)
+		{
+			JobRow	   *row = linitial(rows);
+			MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+			row->error = psprintf("could not write the output: %s", edata->message);
+			MemoryContextSwitchTo(old);
+		}
+		else
+		{
+			int			half = list_length(rows) / 2;
+
+			write_rows(job, list_copy_head(rows, half));
+			write_rows(job, list_copy_tail(rows, half));
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+static void
+notice_progress(Job *job)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	double		elapsed;
+	double		rate;
+
+	if (!TimestampDifferenceExceeds(job->noticed_at, now, NOTICE_EVERY_MS))
+		return;
+	job->noticed_at = now;
+	elapsed = (double) (now - job->started_at) / 1000000.0;
+	rate = elapsed > 0 ? (job->filled + job->failed) / elapsed : 0;
+	ereport(NOTICE,
+			(errmsg("enrich: " INT64_FORMAT " of " INT64_FORMAT " rows done, " INT64_FORMAT " failed, %.1f rows/s, %d in flight",
+					job->filled, job->total, job->failed, rate, job->inflight)));
+}
+
+/*
+ * Write and commit every answered row, then release their claims; rows
+ * still in flight stay.  Answers of a job that stops because its endpoint
+ * did are written; the rows that failed for that reason are only released.
+ */
+static void
+flush(Job *job)
+{
+	List	   *writes = NIL;
+	List	   *failures = NIL;
+	List	   *still = NIL;
+	List	   *finished = NIL;
+	ListCell   *lc;
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+	job->flushed_at = GetCurrentTimestamp();
+	foreach(lc, job->rows)
+	{
+		JobRow	   *row = lfirst(lc);
+
+		if (!row->answered || (row->suspect && job->suspect))
+			still = lappend(still, row);	/* in flight, or not judged yet */
+		else
+		{
+			finished = lappend(finished, row);
+			if (row->suspect && job->stop != NULL)
+			{
+				/* not the row's failure: its endpoint stopped serving */
+				pfree(row->error);
+				row->error = NULL;
+			}
+			else if (row->error == NULL)
+				writes = lappend(writes, row);
+		}
+	}
+	if (finished == NIL)
+	{
+		list_free(still);
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	MemoryContextSwitchTo(job->tmp);
+	write_rows(job, writes);
+	foreach(lc, finished)
+	{
+		JobRow	   *row = lfirst(lc);
+
+		if (row->error != NULL)
+			failures = lappend(failures, row);
+	}
+	if (failures != NIL)
+	{
+		Datum		args[6];
+
+		args[4] = ObjectIdGetDatum(job->source);
+		args[5] = CStringGetTextDatum(job->output_column);
+		run_rows(job->record_failures, failures, 3, 6, args, SPI_OK_INSERT);
+		job->failed += list_length(failures);
+	}
+	hfe_job_set_rows(-1, job->filled, job->failed);
+	SPI_commit();
+
+	/* committed: the claims can go, and the rows with them */
+	foreach(lc, finished)
+	{
+		JobRow	   *row = lfirst(lc);
+
+		release(job, row);
+		free_row(row);
+	}
+	MemoryContextSwitchTo(job->cxt);
+	list_free(job->rows);
+	job->rows = still;
+	list_free(finished);
+	list_free(writes);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(job->tmp);
+	notice_progress(job);
+}
+
+/* Between two waits of the engine: write what is answered, now and then. */
+static void
+job_tick(void *arg)
+{
+	Job		   *job = (Job *) arg;
+	int			answered = list_length(job->rows) - job->inflight;
+
+	if (answered >= job->batch_size ||
+		(answered > 0 && TimestampDifferenceExceeds(job->flushed_at, GetCurrentTimestamp(),
+													 FLUSH_EVERY_MS)))
+		flush(job);
+}
+
+/*
+ * The job: stream requests until there is nothing left, or until a failure
+ * looks like the endpoint went down; then, with nothing in flight, ask the
+ * control plane.  An endpoint that no longer serves stops the job (the
+ * answers so far are written); one that does goes on, and the failure is
+ * the row's.
+ */
+static void
+run_job(Job *job)
+{
+	for (;;)
+	{
+		hfe_http_perform_stream(hfe_max_concurrency, job_next, job_done, job_tick, job);
+		if (!job->suspect)
+			break;
+		job->state_checked = GetCurrentTimestamp();
+		job->stop = hfe_target_unavailable(job->target);
+		job->suspect = false;
+		if (job->stop != NULL)
+		{
+			job->stop = MemoryContextStrdup(job->cxt, job->stop);
+			break;
+		}
+	}
+	flush(job);
+	if (job->stop != NULL)
+	{
+		/* the run's end, with why it stopped, in hfendpoints.enrich_runs */
+		Datum		args[6];
+		Oid			types[6] = {REGCLASSOID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID};
+
+		args[0] = ObjectIdGetDatum(job->source);
+		args[1] = CStringGetTextDatum(job->output_column);
+		args[2] = Int64GetDatum(job->filled);
+		args[3] = Int64GetDatum(job->failed);
+		args[4] = Int64GetDatum(job->dropped);
+		args[5] = CStringGetTextDatum(psprintf("enrich stopped: %s", job->stop));
+		if (SPI_execute_with_args(psprintf("SELECT %s._enrich_ran($1, $2, true, $3, $4, $5, $6)",
+										   quote_identifier(job->schema)),
+								  6, types, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "enrich: recording the run failed");
+		SPI_commit();
+	}
+}
+
+/* On the way out: every claim this job still holds is released. */
+static void
+release_all(Job *job)
+{
+	ListCell   *lc;
+
+	foreach(lc, job->queue)
+		release(job, lfirst(lc));
+	foreach(lc, job->rows)
+		release(job, lfirst(lc));
+	job->queue = NIL;
+	job->rows = NIL;
+}
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("_enrich_run: argument %d must not be NULL", argno + 1)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* Set up the job from _enrich_run's arguments, in CurrentMemoryContext. */
+static Job *
+job_from_args(FunctionCallInfo fcinfo)
+{
+	Job		   *job = palloc0(sizeof(Job));
+	char	   *task;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(10) || PG_ARGISNULL(12) || PG_ARGISNULL(13))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("_enrich_run: source, batch_size, max_attempts and total must not be NULL")));
+	job->source = PG_GETARG_OID(0);
+	job->output_column = text_arg(fcinfo, 1);
+	job->endpoint = text_arg(fcinfo, 2);
+	task = text_arg(fcinfo, 3);
+	job->task = hfe_enrich_task(task);
+	if (job->task == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unsupported enrich task \"%s\"", task)));
+	job->call = hfe_task_call_from_jsonb(job->task,
+										 PG_ARGISNULL(4) ?
+										 DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")) :
+										 PG_GETARG_DATUM(4),
+										 "parameters");
+	job->first_page = text_arg(fcinfo, 5);
+	job->next_page = text_arg(fcinfo, 6);
+	job->recheck = text_arg(fcinfo, 7);
+	job->write = text_arg(fcinfo, 8);
+	job->record_failures = text_arg(fcinfo, 9);
+	job->batch_size = PG_GETARG_INT32(10);
+	job->max_rows = PG_ARGISNULL(11) ? -1 : PG_GETARG_INT64(11);
+	job->max_attempts = PG_GETARG_INT32(12);
+	job->total = PG_GETARG_INT64(13);
+	job->route = hfe_task_route(job->call, &job->path);
+	job->schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	job->started_at = job->flushed_at = job->noticed_at = GetCurrentTimestamp();
+	return job;
+}
+
+/*
+ * CALL _enrich_run(source, output_column, endpoint, task, parameters,
+ *					first_page, next_page, recheck, write, record_failures,
+ *					batch_size, max_rows, max_attempts, total,
+ *					INOUT filled, INOUT failed, INOUT dropped)
+ */
+Datum
+hfendpoints_enrich_run(PG_FUNCTION_ARGS)
+{
+	MemoryContext jobcxt;
+	MemoryContext old;
+	Job		   *volatile job = NULL;
+	TupleDesc	desc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	char	   *volatile stop = NULL;
+
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		castNode(CallContext, fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("_enrich_run can only be called by CALL hfendpoints.enrich(), outside a transaction block")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "_enrich_run: a record was expected");
+	desc = BlessTupleDesc(desc);
+
+	jobcxt = AllocSetContextCreate(TopMemoryContext, "hfendpoints enrich job",
+								   ALLOCSET_DEFAULT_SIZES);
+	PG_TRY();
+	{
+		old = MemoryContextSwitchTo(jobcxt);
+		job = job_from_args(fcinfo);
+		job->cxt = jobcxt;
+		job->tmp = AllocSetContextCreate(jobcxt, "hfendpoints enrich statement",
+										 ALLOCSET_DEFAULT_SIZES);
+		job->target = hfe_target_resolve(job->endpoint);
+		hfe_job_set_endpoint(job->target->stats_label);
+		hfe_job_set_state(job->target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);
+		MemoryContextSwitchTo(old);
+
+		SPI_connect_ext(SPI_OPT_NONATOMIC);
+		run_job(job);
+		SPI_finish();
+	}
+	PG_CATCH();
+	{
+		if (job != NULL)
+			release_all(job);
+		MemoryContextDelete(jobcxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	release_all(job);
+
+	values[0] = Int64GetDatum(job->filled);
+	values[1] = Int64GetDatum(job->failed);
+	values[2] = Int64GetDatum(job->dropped);
+	if (job->stop != NULL)
+		stop = pstrdup(job->stop);
+	MemoryContextDelete(jobcxt);
+	if (stop != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("enrich stopped: %s", stop),
+				 errdetail("The rows answered before it stopped are written and committed; hfendpoints.enrich_runs counts them."),
+				 errhint("Resume the endpoint, then run the CALL again: it continues where it stopped.")));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}

@@ -1,0 +1,118 @@
+\i test/include/setup.psql
+\set SHOW_CONTEXT never
+-- The job loop of enrich: up to hfendpoints.max_concurrency requests in
+-- flight for the whole job, answers written and committed as they come;
+-- rows claimed, so that many workers share one table and each row is sent
+-- once and written once; a row whose write fails is a failure, not the
+-- end of the job; an endpoint paused mid-job ends it cleanly.
+SET client_min_messages = warning;
+CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token 'hf_fake_token');
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+\! test/fake/hfctl seed fake-user/gen '{"task": "text-generation"}'
+-- each row counts the writes of its output
+CREATE TABLE shared_docs (id int PRIMARY KEY, body text, summary text, writes int NOT NULL DEFAULT 0);
+CREATE FUNCTION count_output_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.summary IS DISTINCT FROM OLD.summary AND NEW.summary IS NOT NULL THEN
+        NEW.writes := OLD.writes + 1;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER count_output_writes BEFORE UPDATE ON shared_docs
+    FOR EACH ROW EXECUTE FUNCTION count_output_writes();
+INSERT INTO shared_docs (id, body) SELECT g, 'echo:shared ' || g FROM generate_series(1, 400) g;
+
+-- 1. Four workers at once on one table: they divide the rows.
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 20}'
+\! test/fake/hfctl requests-clear
+SELECT dblink_connect('w' || n, 'dbname=' || current_database()) FROM generate_series(1, 4) n;
+SELECT dblink_exec('w' || n, 'SET client_min_messages = warning') FROM generate_series(1, 4) n;
+SELECT dblink_exec('w' || n, 'SET hfendpoints.max_concurrency = 8') FROM generate_series(1, 4) n;
+SELECT dblink_send_query('w' || n, $$CALL hfendpoints.enrich('shared_docs', 'body', 'summary', 'gen',
+    parameters => '{"return_full_text": false}', batch_size => 10)$$) FROM generate_series(1, 4) n;
+SELECT n, status FROM generate_series(1, 4) n, dblink_get_result('w' || n) AS t(status text) ORDER BY n;
+SELECT count(*) AS more_results FROM generate_series(1, 4) n, dblink_get_result('w' || n) AS t(status text);
+-- every row filled with its own output, written once, requested once
+SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled,
+       count(*) FILTER (WHERE writes <> 1) AS not_written_once
+  FROM shared_docs;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen | grep -c '^POST'
+
+-- 2. A worker terminated mid-job releases its rows at once: a second run
+-- fills the rest, each row written once.  (The requests that were in
+-- flight when it died are lost.)
+UPDATE shared_docs SET summary = NULL, writes = 0;
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 50}'
+SELECT dblink_exec('w1', 'SET hfendpoints.max_concurrency = 4');
+SELECT dblink_send_query('w1', $$CALL hfendpoints.enrich('shared_docs', 'body', 'summary', 'gen',
+    parameters => '{"return_full_text": false}', batch_size => 5)$$);
+CREATE FUNCTION pg_temp.wait_for(query text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE ok boolean;
+BEGIN
+    FOR i IN 1..400 LOOP
+        EXECUTE query INTO ok;
+        IF ok THEN RETURN true; END IF;
+        PERFORM pg_sleep(0.025);
+    END LOOP;
+    RETURN false;
+END
+$$;
+SELECT pg_temp.wait_for($$SELECT count(summary) >= 20 FROM shared_docs$$) AS some_rows_done;
+SELECT pg_terminate_backend(pid) FROM hfendpoints.jobs WHERE source = 'shared_docs';
+SELECT pg_temp.wait_for($$SELECT NOT EXISTS (SELECT FROM hfendpoints.jobs)$$) AS worker_gone;
+SELECT dblink_disconnect('w1');
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 0}'
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('shared_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}');
+RESET client_min_messages;
+SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled,
+       count(*) FILTER (WHERE writes <> 1) AS not_written_once
+  FROM shared_docs;
+-- no claim is left behind by any worker
+SELECT count(*) AS claims_left FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 18502;
+
+-- 3. A row whose output cannot be written (here, too long for its
+-- column) is recorded as a failure; the others are written.
+CREATE TABLE short_docs (id int PRIMARY KEY, body text, summary varchar(5));
+INSERT INTO short_docs VALUES (1, 'echo:ok', NULL), (2, 'echo:far too long', NULL), (3, 'echo:fine', NULL);
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('short_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}');
+RESET client_min_messages;
+SELECT id, summary FROM short_docs ORDER BY id;
+SELECT row_key, error FROM hfendpoints.enrich_failures WHERE source = 'short_docs'::regclass;
+
+-- 4. An endpoint paused mid-job: what was answered is written and
+-- committed, then the job stops with an error that says why; the rows
+-- left are not failures, and the next run fills them.
+UPDATE shared_docs SET summary = NULL, writes = 0;
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 40}'
+SELECT dblink_exec('w2', 'SET hfendpoints.max_concurrency = 4');
+SELECT dblink_send_query('w2', $$CALL hfendpoints.enrich('shared_docs', 'body', 'summary', 'gen',
+    parameters => '{"return_full_text": false}', batch_size => 5, resume_endpoint => false)$$);
+SELECT pg_temp.wait_for($$SELECT count(summary) >= 20 FROM shared_docs$$) AS some_rows_done;
+\! test/fake/hfctl endpoint fake-user/gen '{"state": "paused"}'
+-- (the error comes back as a NOTICE with the run's counts: hidden here)
+SET client_min_messages = warning;
+SELECT * FROM dblink_get_result('w2', false) AS t(status text);
+SELECT * FROM dblink_get_result('w2', false) AS t(status text);
+RESET client_min_messages;
+SELECT count(summary) BETWEEN 20 AND 399 AS part_written,
+       count(*) FILTER (WHERE summary IS NOT NULL AND summary <> substr(body, 6)) AS wrong
+  FROM shared_docs;
+SELECT count(*) AS failures FROM hfendpoints.enrich_failures WHERE source = 'shared_docs'::regclass;
+SELECT source, output_column, filled BETWEEN 20 AND 399 AS part_filled, failed, error
+  FROM hfendpoints.enrich_runs WHERE source = 'shared_docs'::regclass;
+\! test/fake/hfctl endpoint fake-user/gen '{"state": "running", "latency_ms": 0}'
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('shared_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}');
+RESET client_min_messages;
+SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled FROM shared_docs;
+
+SELECT dblink_disconnect('w' || n) FROM generate_series(2, 4) n;
+-- (the failures and runs of a table stay when it is dropped)
+DELETE FROM hfendpoints.enrich_failures;
+DELETE FROM hfendpoints.enrich_runs;
+DROP TABLE shared_docs, short_docs;
+DROP FUNCTION count_output_writes();
