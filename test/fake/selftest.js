@@ -634,6 +634,66 @@ test('latency and max_concurrency slots; stats in flight', async () => {
   assert.equal(q.find((r) => r.status === 429).json.error_type, 'overloaded');
 });
 
+test('lognormal latency: seeded sequence, served latencies recorded, median and tail', async () => {
+  const { Latency, mulberry32, normal } = require('./lib/latency');
+  // In-process draws: the same seed gives the same sequence, and over many
+  // draws the median and the share above median * e^sigma (1 - Phi(1) = 15.9%)
+  // are those of the distribution.  Nothing here is timed.
+  const knobs = { latency_dist: 'lognormal', latency_median_ms: 50, latency_sigma: 0.8, latency_seed: 7, latency_ms: 0, jitter_ms: 0 };
+  const knob = (k) => knobs[k];
+  const seq = (n) => { const l = new Latency(); return Array.from({ length: n }, () => l.next('a/b', knob)); };
+  const many = seq(20000);
+  assert.deepEqual(seq(20), many.slice(0, 20));
+  knobs.latency_seed = 8;
+  assert.notDeepEqual(seq(20), many.slice(0, 20));
+  const sorted = many.slice().sort((x, y) => x - y);
+  const med = sorted[sorted.length / 2];
+  assert.ok(med >= 48 && med <= 52, `median of 20,000 draws: ${med}`);
+  const tail = many.filter((ms) => ms > 50 * Math.exp(0.8)).length / many.length;
+  assert.ok(tail > 0.145 && tail < 0.175, `share above median * e^sigma: ${tail}`);
+  const r = mulberry32(1);
+  const z = Array.from({ length: 20000 }, () => normal(r));
+  const mean = z.reduce((s, x) => s + x, 0) / z.length;
+  assert.ok(Math.abs(mean) < 0.03, `mean of 20,000 normals: ${mean}`);
+
+  // Through the service: per-endpoint knobs, the served latencies in arrival
+  // order, the same sequence after stats-reset and after rewriting the seed.
+  ctl('seed', 'fake-user/ln');
+  ctl('seed', 'fake-user/other');
+  ctl('endpoint', 'fake-user/ln', '{"latency_dist":"lognormal","latency_median_ms":2,"latency_sigma":0.5,"latency_seed":42}');
+  const send = async (name, n) => { for (let i = 0; i < n; i++) assert.equal((await req('POST', DP('fake-user', name), { body: { inputs: 'x' } })).status, 200); };
+  const lat = (...a) => ctl('latencies', ...a).split('\n').filter(Boolean).map(Number);
+  await fake('POST', 'stats/reset');
+  await send('ln', 4);
+  await send('other', 1);
+  await send('ln', 4);
+  const first = lat('fake-user/ln');
+  assert.equal(first.length, 8);
+  assert.deepEqual(lat(), [...first.slice(0, 4), 0, ...first.slice(4)]);
+  knobs.latency_median_ms = 2; knobs.latency_sigma = 0.5; knobs.latency_seed = 42;
+  assert.deepEqual(first, seq(8));
+  await fake('POST', 'stats/reset');
+  assert.deepEqual(lat(), []);
+  await send('ln', 3);
+  assert.deepEqual(lat(), first.slice(0, 3));
+  ctl('endpoint', 'fake-user/ln', '{"latency_seed":42}');
+  await send('ln', 2);
+  assert.deepEqual(lat(), [...first.slice(0, 3), ...first.slice(0, 2)]);
+  // the global config takes the same knobs; jitter is seeded too
+  ctl('endpoint', 'fake-user/ln', '{"latency_dist":null,"latency_median_ms":null,"latency_sigma":null,"latency_seed":null}');
+  ctl('config', '{"jitter_ms":3,"latency_seed":5}');
+  await fake('POST', 'stats/reset');
+  await send('ln', 5);
+  const j = lat();
+  await fake('POST', 'stats/reset');
+  await send('ln', 5);
+  assert.deepEqual(lat(), j);
+  assert.ok(j.every((ms) => ms >= 0 && ms < 3));
+  assert.match(ctlFails('config', '{"latency_dist":"pareto"}'), /latency_dist must be one of constant, lognormal/);
+  assert.match(ctlFails('endpoint', 'fake-user/ln', '{"latency_seed":1.5}'), /latency_seed must be an integer/);
+  assert.match(ctlFails('endpoint', 'fake-user/ln', '{"latency_sigma":-1}'), /latency_sigma must be a number >= 0/);
+});
+
 test('hfctl: reset, config, seed, state, wait-state, errors', async () => {
   ctl('seed', 'fake-user/cl');
   assert.equal(ctl('state', 'fake-user/cl'), 'running\n');

@@ -4,8 +4,8 @@
 // for the real per-endpoint host).  This module does what the proxy in front
 // of a real endpoint does -- auth (doc/protocol.md §7.17), endpoint state (§6.7:
 // 503 while starting, X-Scale-Up-Timeout, 400 when paused, 502 when failed),
-// concurrency slots and latency knobs -- then hands the request to the
-// engine chosen by image/task: tgi.js, tei.js or tasks.js.
+// concurrency slots and latency knobs (latency.js) -- then hands the request
+// to the engine chosen by image/task: tgi.js, tei.js or tasks.js.
 
 const { json, text, empty, sleep } = require('./util');
 const { bearer } = require('./control');
@@ -13,6 +13,7 @@ const { healthRoute } = require('./state');
 const tgi = require('./tgi');
 const tei = require('./tei');
 const tasks = require('./tasks');
+const { Latency } = require('./latency');
 
 const TGI_TASKS = new Set(['text-generation', 'text2text-generation', 'conversational']);
 const TEI_TASKS = new Set(['feature-extraction', 'sentence-embeddings', 'sentence-similarity']);
@@ -49,10 +50,12 @@ class DataPlane {
   constructor(state) {
     this.state = state;
     this.slots = new Map();
+    this.latency = new Latency();
   }
 
   reset() {
     this.slots = new Map();
+    this.latency.reset();
   }
 
   // Concurrency slots: max_concurrency requests are served at once, the
@@ -146,7 +149,7 @@ class DataPlane {
     const max = ctx.knob('max_concurrency');
     const maxQueue = ctx.knob('max_queue');
     if (max) return this.serveInSlot(ctx, ep, key, max, maxQueue);
-    const lat = latency(ctx);
+    const lat = this.latency.next(key, ctx.knob);
     if (lat > 0) return this.serveLater(ctx, ep, lat);
     if (ctx.aborted) return null;
     ep.lastActivity = Date.now();
@@ -157,7 +160,7 @@ class DataPlane {
     const slot = await this.acquire(key, max, maxQueue);
     if (slot === false) return json(429, { error: 'Model is overloaded', error_type: 'overloaded' });
     try {
-      const lat = latency(ctx);
+      const lat = this.latency.next(key, ctx.knob);
       if (lat > 0) await sleep(lat);
       if (ctx.aborted) return null;
       ep.lastActivity = Date.now();
@@ -173,11 +176,6 @@ class DataPlane {
     ep.lastActivity = Date.now();
     return engineOf(ep).handle(this.state, ep, ctx) || empty(404);
   }
-}
-
-// Service time of one request: latency_ms + uniform [0, jitter_ms).
-function latency(ctx) {
-  return ctx.knob('latency_ms') + (ctx.knob('jitter_ms') > 0 ? Math.floor(Math.random() * ctx.knob('jitter_ms')) : 0);
 }
 
 module.exports = { DataPlane, engineOf };

@@ -7,6 +7,7 @@ const { json, apiError, isPlainObject } = require('./util');
 const { canonical } = require('./json');
 const { DEFAULT_CONFIG, ENDPOINT_KNOBS, STATES } = require('./state');
 const control = require('./control');
+const { DISTRIBUTIONS } = require('./latency');
 
 function body(ctx) {
   if (!ctx.bodyText) return { value: {} };
@@ -17,6 +18,18 @@ function typeOk(def, v) {
   if (typeof def === 'boolean') return typeof v === 'boolean';
   if (typeof def === 'number') return typeof v === 'number' && v >= 0;
   return true;
+}
+
+// The latency knobs' own rules (same in config and endpoint knobs), or null.
+function latencyKnobError(obj) {
+  const dist = obj.latency_dist;
+  if (dist != null && !DISTRIBUTIONS.includes(dist)) return `latency_dist must be one of ${DISTRIBUTIONS.join(', ')}`;
+  for (const k of ['latency_median_ms', 'latency_sigma']) {
+    if (obj[k] != null && !(typeof obj[k] === 'number' && obj[k] >= 0)) return `${k} must be a number >= 0`;
+  }
+  const seed = obj.latency_seed;
+  if (seed != null && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) return 'latency_seed must be an integer from 0 to 4294967295';
+  return null;
 }
 
 function canonicalBody(text) {
@@ -47,7 +60,10 @@ function handle(fake, ctx) {
       if (v !== null && !typeOk(DEFAULT_CONFIG[k], v)) return apiError(400, `config key "${k}" must be a ${typeof DEFAULT_CONFIG[k]}${typeof DEFAULT_CONFIG[k] === 'number' ? ' >= 0' : ''}`);
     }
     if (b.value.timestamp_digits != null && ![0, 3, 6, 9].includes(b.value.timestamp_digits)) return apiError(400, 'timestamp_digits must be 0, 3, 6 or 9');
+    const latErr = latencyKnobError(b.value);
+    if (latErr) return apiError(400, latErr);
     for (const [k, v] of Object.entries(b.value)) state.config[k] = v === null ? DEFAULT_CONFIG[k] : v;
+    if ('latency_seed' in b.value) fake.dataplane.latency.reseed();
     return json(200, state.config);
   }
 
@@ -65,6 +81,8 @@ function handle(fake, ctx) {
     for (const k of Object.keys(knobs)) {
       if (!ENDPOINT_KNOBS.has(k)) return apiError(400, `unknown endpoint knob "${k}"; valid knobs: state, ${[...ENDPOINT_KNOBS].join(', ')}`);
     }
+    const latErr = latencyKnobError(knobs);
+    if (latErr) return apiError(400, latErr);
     let ep = null;
     if (forced !== undefined) {
       if (!STATES.includes(forced)) return apiError(400, `unknown state "${forced}"; valid states: ${STATES.join(', ')}`);
@@ -72,6 +90,7 @@ function handle(fake, ctx) {
       if (!ep) return apiError(404, `endpoint ${key} does not exist`);
     }
     state.setKnobs(key, knobs);
+    if ('latency_seed' in knobs) fake.dataplane.latency.reseed(key);
     if (ep) control.forceState(state, ep, forced, Date.now());
     return json(200, { knobs: state.knobs.get(key) });
   }
@@ -128,6 +147,8 @@ function handle(fake, ctx) {
   if (what === 'stats') {
     if (parts[1] === 'reset' && m === 'POST') {
       state.resetStats();
+      fake.dataplane.latency.clear();
+      fake.dataplane.latency.reseed();
       return json(200, {});
     }
     const s = state.stats;
@@ -137,6 +158,11 @@ function handle(fake, ctx) {
       max_in_flight_by_endpoint: Object.fromEntries([...s.maxByEndpoint.entries()].sort()),
       connections: s.connections,
     });
+  }
+
+  if (what === 'latencies' && m === 'GET') {
+    const lat = fake.dataplane.latency;
+    return json(200, { latencies: lat.list(ctx.query.get('endpoint')), dropped: lat.dropped });
   }
 
   return apiError(404, `unknown control route ${ctx.path}`);

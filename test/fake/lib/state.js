@@ -18,6 +18,10 @@ const DEFAULT_CONFIG = Object.freeze({
   cold_start_ms: 200,       // scaledToZero wake-up: initializing -> running
   latency_ms: 0,            // data-plane service time per request
   jitter_ms: 0,             // + uniform random [0, jitter_ms)
+  latency_dist: 'constant', // or 'lognormal' (latency.js)
+  latency_median_ms: 0,     // lognormal: median service time
+  latency_sigma: 0,         // lognormal: standard deviation of ln(service time)
+  latency_seed: 0,          // seed of the latency draws (jitter, lognormal)
   max_concurrency: 0,       // data-plane slots per endpoint, 0 = unlimited
   max_queue: 0,             // requests waiting for a slot before 429, 0 = unlimited
   payload_limit: 2000000,   // TGI/TEI --payload-limit (doc/protocol.md §7.21) -> 413
@@ -42,7 +46,8 @@ const DEFAULT_CONFIG = Object.freeze({
 // Knobs settable per endpoint with `hfctl endpoint ns/name {...}`; a missing
 // knob falls back to the global config of the same name.
 const ENDPOINT_KNOBS = new Set([
-  'latency_ms', 'jitter_ms', 'max_concurrency', 'max_queue', 'payload_limit', 'max_batch_size',
+  'latency_ms', 'jitter_ms', 'latency_dist', 'latency_median_ms', 'latency_sigma', 'latency_seed',
+  'max_concurrency', 'max_queue', 'payload_limit', 'max_batch_size',
   'dimensions', 'pending_ms', 'initializing_ms', 'updating_ms', 'cold_start_ms', 'health_status',
   'fail_deploy', 'fail_update',
 ]);
