@@ -66,13 +66,14 @@ hfe_test_setup() {
 }
 
 # pg_cron is built per major; where it is not installed, the copy of the
-# tests runs without it: no preload, and no cron test in the schedule.
+# tests runs without it: no preload, and no cron or keep_enriched test in
+# the schedule.
 hfe_without_pg_cron_if_missing() {
     [ ! -f "$($pg_config --pkglibdir)/pg_cron.so" ] || return 0
-    echo "== pg_cron is not installed for PostgreSQL $pg_major: the cron test is skipped"
+    echo "== pg_cron is not installed for PostgreSQL $pg_major: the cron and keep_enriched tests are skipped"
     sed -i "s/^shared_preload_libraries = 'pg_cron,hfendpoints'$/shared_preload_libraries = 'hfendpoints'/" \
         "$tree/test/regress.conf"
-    sed -i '/^test: cron$/d' "$tree/test/schedule"
+    sed -i -e '/^test: cron$/d' -e '/^test: keep_enriched$/d' "$tree/test/schedule"
 }
 
 # Consistency checks that need no server: every test file is in the

@@ -1,15 +1,17 @@
 -- Dump and restore keep everything a user configures: servers with their
--- options, owners and grants, user mappings with their tokens, and the
--- rows enrich could not fill.  test/dump_restore.sh runs pg_dump and the
--- restore; the comparisons run here, through dblink, as the superuser.
+-- options, owners and grants, user mappings with their tokens, the rows
+-- enrich could not fill, and the columns kept enriched with their
+-- triggers.  test/dump_restore.sh runs pg_dump and the restore; the
+-- comparisons run here, through dblink, as the superuser.
 \i test/include/setup.psql
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
 \! test/fake/hfctl seed fake-user/dumped '{"task": "text-generation"}'
 
--- regress_settings(db): every server, user mapping and failure row of
--- database db, one line each.  Tokens appear as a digest, ports as PORT.
+-- regress_settings(db): every server, user mapping, failure row and kept
+-- column (with the triggers of its table) of database db, one line each.
+-- Tokens appear as a digest, ports as PORT.
 CREATE FUNCTION regress_settings(db text) RETURNS SETOF text LANGUAGE sql AS $$
 SELECT line FROM dblink('dbname=' || db, $q$
     WITH masked AS (
@@ -31,6 +33,12 @@ SELECT line FROM dblink('dbname=' || db, $q$
     SELECT format('failure of %s on %s.%s: %s (%s)', f.role, f.source, f.output_column,
                   f.input, f.error)
       FROM hfendpoints.enrich_failures f
+    UNION ALL
+    SELECT format('%s.%s kept enriched from %s by %s at %s as %s, job %s, triggers %s', e.source,
+                  e.output_column, e.input_column, e.endpoint, e.schedule, e.created_by, e.job_name,
+                  (SELECT string_agg(g.tgname, ', ' ORDER BY g.tgname) FROM pg_trigger g
+                    WHERE g.tgrelid = e.source AND NOT g.tgisinternal))
+      FROM hfendpoints.enrichments e
 $q$) AS t(line text)
 $$;
 
@@ -66,6 +74,9 @@ SET ROLE regress_dump_owner;
 CALL hfendpoints.enrich('notes', 'body', 'summary', 'dumped');
 SET ROLE regress_dump_other;
 CALL hfendpoints.enrich('notes', 'body', 'summary', 'dumped');
+-- (no pg_cron in this database: the job would be scheduled from pg_cron's)
+SET ROLE regress_dump_owner;
+SELECT hfendpoints.keep_enriched('notes', 'body', 'summary', 'dumped', schedule => '0 3 * * *');
 RESET ROLE;
 RESET client_min_messages;
 \c regression
@@ -80,8 +91,9 @@ SELECT * FROM regress_settings('regress_dump_source') ORDER BY 1;
 \c regress_dump_copy
 SELECT hfendpoints.whoami() ->> 'name' AS whoami;
 SELECT id, summary FROM notes ORDER BY id;
--- Servers depend on the extension's wrapper: dropping the extension needs
--- CASCADE, which drops the servers and their mappings too.
+-- Servers depend on the extension's wrapper, the triggers of kept columns
+-- on its trigger function: dropping the extension needs CASCADE, which
+-- drops the servers and their mappings, and those triggers, too.
 DROP EXTENSION hfendpoints;
 DROP EXTENSION hfendpoints CASCADE;
 SELECT count(*) AS servers FROM pg_foreign_server;
