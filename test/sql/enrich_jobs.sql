@@ -73,6 +73,31 @@ SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled,
 -- no claim is left behind by any worker
 SELECT count(*) AS claims_left FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 18502;
 
+-- A cancelled worker's session lives on, and it holds no claim: a claim
+-- survives COMMIT, so the job releases its own on the way out of an error.
+UPDATE shared_docs SET summary = NULL, writes = 0;
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 50}'
+SELECT dblink_exec('w3', 'SET hfendpoints.max_concurrency = 4');
+SELECT dblink_send_query('w3', $$CALL hfendpoints.enrich('shared_docs', 'body', 'summary', 'gen',
+    parameters => '{"return_full_text": false}', batch_size => 5)$$);
+SELECT pg_temp.wait_for($$SELECT count(summary) >= 20 FROM shared_docs$$) AS some_rows_done;
+SELECT pid AS w3_pid FROM hfendpoints.jobs WHERE source = 'shared_docs' \gset
+SELECT pg_cancel_backend(:w3_pid);
+SET client_min_messages = warning;
+SELECT * FROM dblink_get_result('w3', false) AS t(status text);
+SELECT * FROM dblink_get_result('w3', false) AS t(status text);
+RESET client_min_messages;
+SELECT count(*) AS claims_of_cancelled_worker FROM pg_locks
+ WHERE locktype = 'advisory' AND objsubid = 18502 AND pid = :w3_pid;
+SELECT * FROM dblink('w3', 'SELECT true') AS t(session_alive boolean);
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 0}'
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('shared_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}');
+RESET client_min_messages;
+SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled,
+       count(*) FILTER (WHERE writes <> 1) AS not_written_once
+  FROM shared_docs;
+
 -- 3. A row whose output cannot be written (here, too long for its
 -- column) is recorded as a failure; the others are written.
 CREATE TABLE short_docs (id int PRIMARY KEY, body text, summary varchar(5));
