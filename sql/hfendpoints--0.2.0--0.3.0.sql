@@ -126,6 +126,7 @@ $$;
 DROP TABLE @extschema@.enrich_failures;
 DROP PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text);
 DROP FUNCTION @extschema@._enrich_apply(regclass, text, text, text, text, jsonb, tid[], text[]);
+DROP FUNCTION @extschema@._enrich_batch(text, text, text[], jsonb);
 
 -- A row enrich could not fill, named by its key (never by ctid: it moves
 -- on update, is reused after VACUUM and repeats across partitions), for
@@ -231,6 +232,15 @@ COMMENT ON FUNCTION @extschema@._enrich_tasks() IS
     'internal: the tasks enrich can run, the function whose arguments its parameters take, and the type it writes';
 REVOKE ALL ON FUNCTION @extschema@._enrich_tasks() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._enrich_tasks() TO hfendpoints_user;
+
+CREATE FUNCTION @extschema@._enrich_check(task text, parameters jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'hfendpoints_enrich_check'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION @extschema@._enrich_check(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_check(text, jsonb) TO hfendpoints_user;
+COMMENT ON FUNCTION @extschema@._enrich_check(text, jsonb) IS
+    'internal: raises what is wrong with an enrich task or its parameters';
 
 -- The key that names the rows of source: the primary key, or key_column,
 -- a unique index's name or a column with a unique index of its own.  Every
@@ -547,8 +557,8 @@ BEGIN
     q := @extschema@._enrich_queries(source, input_column, output_column, key.key_columns,
                                      key.key_types, key.by_table, filter, task_type);
     -- The parameters are the task function's own arguments: check them now,
-    -- before the endpoint is woken (no input, so no request is sent).
-    PERFORM FROM @extschema@._enrich_batch(endpoint, task, '{}'::text[], parameters);
+    -- before the endpoint is woken.
+    PERFORM @extschema@._enrich_check(task, parameters);
 
     -- Count first: with nothing to fill, the endpoint is not touched at all
     -- (a paused one stays paused).
@@ -830,7 +840,7 @@ BEGIN
     IF filter IS NOT NULL THEN
         EXECUTE pg_catalog.format('SELECT FROM %s t WHERE (%s) LIMIT 0', source, filter);
     END IF;
-    PERFORM FROM @extschema@._enrich_batch(endpoint, task, '{}'::text[], parameters);
+    PERFORM @extschema@._enrich_check(task, parameters);
 
     -- The job names the table with its schema, whatever the search_path
     -- it runs with; a job scheduled from another database says which, so

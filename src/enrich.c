@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * enrich.c
- *		The C side of CALL hfendpoints.enrich(): one batch of a task, its
- *		options from the procedure's parameters, and the transaction check.
+ *		The checks of CALL hfendpoints.enrich() made in C (its task and
+ *		parameters, the transaction block; its loop is enrich_job.c), and
+ *		the batch function of the enrich of older versions.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,12 +19,44 @@
 #include "batch.h"
 #include "tasks/tasks.h"
 
+PG_FUNCTION_INFO_V1(hfendpoints_enrich_check);
 PG_FUNCTION_INFO_V1(hfendpoints_enrich_batch);
 PG_FUNCTION_INFO_V1(hfendpoints_prevent_in_transaction_block);
 
 /*
+ * _enrich_check(task, parameters jsonb): raise what is wrong with enrich's
+ * task or parameters, before the endpoint or the table is touched.
+ * parameters holds the task function's own argument names and values
+ * ('{"max_new_tokens": 20}', '{"system": "..."}'); raw body members go in
+ * its extra argument.
+ */
+Datum
+hfendpoints_enrich_check(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	const HfeTask *task;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("task must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	task = hfe_enrich_task(name);
+	if (task == NULL || task->input_type != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unsupported enrich task \"%s\"", name),
+				 errhint("SELECT task FROM hfendpoints._enrich_tasks() lists the tasks enrich can run.")));
+	if (!PG_ARGISNULL(1))
+		(void) hfe_task_call_from_jsonb(task, PG_GETARG_DATUM(1), "parameters");
+	PG_RETURN_VOID();
+}
+
+/*
  * _enrich_batch(endpoint, task, inputs text[], parameters jsonb): one batch
- * of CALL hfendpoints.enrich().  parameters holds the task function's own
+ * of CALL hfendpoints.enrich() as 0.1.0 and 0.2.0 run it: their install
+ * scripts declare it, and a database keeps its version, with this library,
+ * until ALTER EXTENSION hfendpoints UPDATE (0.3.0 runs enrich_job.c).  parameters holds the task function's own
  * argument names and values ('{"max_new_tokens": 20}', '{"system": "..."}');
  * raw body members go in its extra argument.  Failures never raise; they
  * come back in the error column for enrich to record.

@@ -114,15 +114,14 @@ COMMENT ON FUNCTION @extschema@._enrich_tasks() IS
 REVOKE ALL ON FUNCTION @extschema@._enrich_tasks() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._enrich_tasks() TO hfendpoints_user;
 
-CREATE FUNCTION @extschema@._enrich_batch(endpoint text, task text, inputs text[],
-                                          parameters jsonb)
-RETURNS TABLE (ord int, output text, embedding real[], error text)
-AS 'MODULE_PATHNAME', 'hfendpoints_enrich_batch'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
-REVOKE ALL ON FUNCTION @extschema@._enrich_batch(text, text, text[], jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@._enrich_batch(text, text, text[], jsonb) TO hfendpoints_user;
-COMMENT ON FUNCTION @extschema@._enrich_batch(text, text, text[], jsonb) IS
-    'internal: runs one enrich batch concurrently; failed rows come back with an error';
+CREATE FUNCTION @extschema@._enrich_check(task text, parameters jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'hfendpoints_enrich_check'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION @extschema@._enrich_check(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_check(text, jsonb) TO hfendpoints_user;
+COMMENT ON FUNCTION @extschema@._enrich_check(text, jsonb) IS
+    'internal: raises what is wrong with an enrich task or its parameters';
 
 -- The key that names the rows of source: the primary key, or key_column,
 -- a unique index's name or a column with a unique index of its own.  Every
@@ -439,8 +438,8 @@ BEGIN
     q := @extschema@._enrich_queries(source, input_column, output_column, key.key_columns,
                                      key.key_types, key.by_table, filter, task_type);
     -- The parameters are the task function's own arguments: check them now,
-    -- before the endpoint is woken (no input, so no request is sent).
-    PERFORM FROM @extschema@._enrich_batch(endpoint, task, '{}'::text[], parameters);
+    -- before the endpoint is woken.
+    PERFORM @extschema@._enrich_check(task, parameters);
 
     -- Count first: with nothing to fill, the endpoint is not touched at all
     -- (a paused one stays paused).

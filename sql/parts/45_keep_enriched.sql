@@ -205,7 +205,7 @@ BEGIN
     IF filter IS NOT NULL THEN
         EXECUTE pg_catalog.format('SELECT FROM %s t WHERE (%s) LIMIT 0', source, filter);
     END IF;
-    PERFORM FROM @extschema@._enrich_batch(endpoint, task, '{}'::text[], parameters);
+    PERFORM @extschema@._enrich_check(task, parameters);
 
     -- The job names the table with its schema, whatever the search_path
     -- it runs with; a job scheduled from another database says which, so

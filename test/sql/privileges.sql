@@ -50,7 +50,7 @@ FROM unnest(ARRAY['whoami', 'create_endpoint', 'get_endpoint', 'list_endpoints',
                   'update_endpoint', 'delete_endpoint', 'wait_endpoint', 'list_hardware',
                   'text_generation', 'chat_completion', 'chat', 'feature_extraction', 'infer',
                   'text_generation_batch', 'chat_batch', 'feature_extraction_batch',
-                  'infer_batch', '_enrich_batch', 'enrich', 'keep_enriched', 'drop_enrichment']) AS f(name)
+                  'infer_batch', '_enrich_run', 'enrich', 'keep_enriched', 'drop_enrichment']) AS f(name)
 LEFT JOIN pg_proc p ON p.proname = f.name AND p.pronamespace = 'hfendpoints'::regnamespace
 GROUP BY f.name
 ORDER BY f.name;
@@ -79,7 +79,8 @@ SELECT hfendpoints.text_generation('tgi', 'x');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM hfendpoints.text_generation_batch('tgi', ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM hfendpoints._enrich_batch('tgi', 'text-generation', ARRAY['x'], NULL);
+CALL hfendpoints._enrich_run('regress_priv_docs', 'summary', 'tgi', 'text-generation', NULL,
+    '', '', '', '', '', 1, NULL, 3, 1, NULL, NULL, NULL);
 \echo :LAST_ERROR_SQLSTATE
 CALL hfendpoints.enrich('regress_priv_docs', 'body', 'summary', 'tgi');
 \echo :LAST_ERROR_SQLSTATE
