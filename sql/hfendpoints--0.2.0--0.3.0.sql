@@ -242,6 +242,60 @@ GRANT EXECUTE ON FUNCTION @extschema@._enrich_check(text, jsonb) TO hfendpoints_
 COMMENT ON FUNCTION @extschema@._enrich_check(text, jsonb) IS
     'internal: raises what is wrong with an enrich task or its parameters';
 
+-- The type task writes, once the task, the input column and the output
+-- column are checked: real[] or any type real[] can be assigned to (such
+-- as pgvector's vector), or text and varchar.
+CREATE FUNCTION @extschema@._enrich_columns(source regclass, input_column text,
+                                            output_column text, task text)
+RETURNS regtype
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $columns$
+DECLARE
+    task_type regtype;
+    out_type  regtype;
+BEGIN
+    SELECT t.output_type INTO task_type FROM @extschema@._enrich_tasks() t
+     WHERE t.task = _enrich_columns.task;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unsupported enrich task "%"', task
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('Use one of: %s.',
+                      (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(t.task), ', ')
+                         FROM @extschema@._enrich_tasks() t));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = source AND a.attname = input_column
+                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', input_column, source
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    SELECT a.atttypid INTO out_type FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = source AND a.attname = output_column AND a.attnum > 0
+       AND NOT a.attisdropped AND a.attgenerated = '';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist or is generated', output_column, source
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    IF NOT (CASE WHEN task_type = 'real[]'::regtype
+                 THEN out_type = 'real[]'::regtype OR EXISTS (
+                          SELECT 1 FROM pg_catalog.pg_cast
+                           WHERE castsource = 'real[]'::regtype AND casttarget = out_type
+                             AND castcontext IN ('a', 'i'))
+                 ELSE out_type IN ('text'::regtype, 'character varying'::regtype) END) THEN
+        RAISE EXCEPTION 'column "%" has type %, but task % writes %', output_column, out_type, task, task_type
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = CASE WHEN task_type = 'real[]'::regtype
+                              THEN 'Use a real[] column, or a type with an assignment cast from real[] such as pgvector''s vector.'
+                              ELSE 'Use a text or varchar column.' END;
+    END IF;
+    RETURN task_type;
+END
+$columns$;
+COMMENT ON FUNCTION @extschema@._enrich_columns(regclass, text, text, text) IS
+    'internal: checks an enrich task and its columns, and returns the type the task writes';
+REVOKE ALL ON FUNCTION @extschema@._enrich_columns(regclass, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_columns(regclass, text, text, text) TO hfendpoints_user;
+
 -- The key that names the rows of source: the primary key, or key_column,
 -- a unique index's name or a column with a unique index of its own.  Every
 -- key column must be NOT NULL, the index neither partial nor on
@@ -476,7 +530,6 @@ DECLARE
     ep_name     text;
     ep_ns       text;
     ep          @extschema@.endpoint;
-    out_type    regtype;
     task_type   regtype;
     key         record;
     q           record;
@@ -493,14 +546,6 @@ BEGIN
     IF source IS NULL OR input_column IS NULL OR output_column IS NULL OR endpoint IS NULL THEN
         RAISE EXCEPTION 'source, input_column, output_column and endpoint must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT t.output_type INTO task_type FROM @extschema@._enrich_tasks() t WHERE t.task = enrich.task;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unsupported enrich task "%"', task
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = pg_catalog.format('Use one of: %s.',
-                      (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(t.task), ', ')
-                         FROM @extschema@._enrich_tasks() t));
     END IF;
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 10000 THEN
         RAISE EXCEPTION 'batch_size must be between 1 and 10000'
@@ -525,34 +570,7 @@ BEGIN
                   HINT = 'There is no endpoint to pause behind a URL; pass the endpoint''s name.';
     END IF;
 
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = source AND a.attname = input_column
-                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
-        RAISE EXCEPTION 'column "%" of relation % does not exist', input_column, source
-            USING ERRCODE = 'undefined_column';
-    END IF;
-    SELECT a.atttypid INTO out_type FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid = source AND a.attname = output_column AND a.attnum > 0
-       AND NOT a.attisdropped AND a.attgenerated = '';
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'column "%" of relation % does not exist or is generated', output_column, source
-            USING ERRCODE = 'undefined_column';
-    END IF;
-    IF task_type = 'real[]'::regtype THEN
-        -- real[] or any type real[] can be assigned to, such as pgvector's vector
-        IF out_type <> 'real[]'::regtype AND NOT EXISTS (
-               SELECT 1 FROM pg_catalog.pg_cast
-                WHERE castsource = 'real[]'::regtype AND casttarget = out_type
-                  AND castcontext IN ('a', 'i')) THEN
-            RAISE EXCEPTION 'column "%" has type %, but task % writes real[]', output_column, out_type, task
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use a real[] column, or a type with an assignment cast from real[] such as pgvector''s vector.';
-        END IF;
-    ELSIF out_type NOT IN ('text'::regtype, 'character varying'::regtype) THEN
-        RAISE EXCEPTION 'column "%" has type %, but task % writes text', output_column, out_type, task
-            USING ERRCODE = 'datatype_mismatch',
-                  HINT = 'Use a text or varchar column.';
-    END IF;
+    task_type := @extschema@._enrich_columns(source, input_column, output_column, task);
     key := @extschema@._enrich_key(source, key_column);
     q := @extschema@._enrich_queries(source, input_column, output_column, key.key_columns,
                                      key.key_types, key.by_table, filter, task_type);
@@ -776,7 +794,6 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $keep$
 DECLARE
     task_type regtype;
-    out_type  regtype;
     tbl       text;
     cron_db   text := @extschema@._cron_database();
     here      boolean := @extschema@._in_cron_database();
@@ -802,40 +819,7 @@ BEGIN
 
     -- enrich's checks, before anything is created: the task, the columns,
     -- the key, the filter and the parameters (no request is sent)
-    SELECT t.output_type INTO task_type FROM @extschema@._enrich_tasks() t WHERE t.task = keep_enriched.task;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unsupported enrich task "%"', task
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = pg_catalog.format('Use one of: %s.',
-                      (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(t.task), ', ')
-                         FROM @extschema@._enrich_tasks() t));
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = source AND a.attname = input_column
-                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
-        RAISE EXCEPTION 'column "%" of relation % does not exist', input_column, source
-            USING ERRCODE = 'undefined_column';
-    END IF;
-    SELECT a.atttypid INTO out_type FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid = source AND a.attname = output_column AND a.attnum > 0
-       AND NOT a.attisdropped AND a.attgenerated = '';
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'column "%" of relation % does not exist or is generated', output_column, source
-            USING ERRCODE = 'undefined_column';
-    END IF;
-    -- real[] or any type real[] can be assigned to (pgvector's vector), or text
-    IF NOT (CASE WHEN task_type = 'real[]'::regtype
-                 THEN out_type = 'real[]'::regtype OR EXISTS (
-                          SELECT 1 FROM pg_catalog.pg_cast
-                           WHERE castsource = 'real[]'::regtype AND casttarget = out_type
-                             AND castcontext IN ('a', 'i'))
-                 ELSE out_type IN ('text'::regtype, 'character varying'::regtype) END) THEN
-        RAISE EXCEPTION 'column "%" has type %, but task % writes %', output_column, out_type, task, task_type
-            USING ERRCODE = 'datatype_mismatch',
-                  HINT = CASE WHEN task_type = 'real[]'::regtype
-                              THEN 'Use a real[] column, or a type with an assignment cast from real[] such as pgvector''s vector.'
-                              ELSE 'Use a text or varchar column.' END;
-    END IF;
+    task_type := @extschema@._enrich_columns(source, input_column, output_column, task);
     PERFORM @extschema@._enrich_key(source, key_column);
     IF filter IS NOT NULL THEN
         EXECUTE pg_catalog.format('SELECT FROM %s t WHERE (%s) LIMIT 0', source, filter);

@@ -23,6 +23,20 @@ PG_FUNCTION_INFO_V1(hfendpoints_enrich_check);
 PG_FUNCTION_INFO_V1(hfendpoints_enrich_batch);
 PG_FUNCTION_INFO_V1(hfendpoints_prevent_in_transaction_block);
 
+/* The task enrich knows as name, or an error. */
+static const HfeTask *
+enrich_task(const char *name)
+{
+	const HfeTask *task = hfe_enrich_task(name);
+
+	if (task == NULL || task->input_type != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unsupported enrich task \"%s\"", name),
+				 errhint("SELECT task FROM hfendpoints._enrich_tasks() lists the tasks enrich can run.")));
+	return task;
+}
+
 /*
  * _enrich_check(task, parameters jsonb): raise what is wrong with enrich's
  * task or parameters, before the endpoint or the table is touched.
@@ -33,20 +47,13 @@ PG_FUNCTION_INFO_V1(hfendpoints_prevent_in_transaction_block);
 Datum
 hfendpoints_enrich_check(PG_FUNCTION_ARGS)
 {
-	char	   *name;
 	const HfeTask *task;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("task must not be NULL")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	task = hfe_enrich_task(name);
-	if (task == NULL || task->input_type != TEXTOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported enrich task \"%s\"", name),
-				 errhint("SELECT task FROM hfendpoints._enrich_tasks() lists the tasks enrich can run.")));
+	task = enrich_task(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	if (!PG_ARGISNULL(1))
 		(void) hfe_task_call_from_jsonb(task, PG_GETARG_DATUM(1), "parameters");
 	PG_RETURN_VOID();
@@ -64,7 +71,6 @@ hfendpoints_enrich_check(PG_FUNCTION_ARGS)
 Datum
 hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 {
-	char	   *name;
 	const HfeTask *task;
 	HfeTaskCall *call;
 	ArrayType  *array;
@@ -77,13 +83,7 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("endpoint, task and inputs must not be NULL")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	task = hfe_enrich_task(name);
-	if (task == NULL || task->input_type != TEXTOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported enrich task \"%s\"", name),
-				 errhint("SELECT task FROM hfendpoints._enrich_tasks() lists the tasks enrich can run.")));
+	task = enrich_task(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	if (PG_ARGISNULL(3))
 		call = hfe_task_call_from_jsonb(task, DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")),
 										"parameters");

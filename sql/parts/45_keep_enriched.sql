@@ -141,7 +141,6 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $keep$
 DECLARE
     task_type regtype;
-    out_type  regtype;
     tbl       text;
     cron_db   text := @extschema@._cron_database();
     here      boolean := @extschema@._in_cron_database();
@@ -167,40 +166,7 @@ BEGIN
 
     -- enrich's checks, before anything is created: the task, the columns,
     -- the key, the filter and the parameters (no request is sent)
-    SELECT t.output_type INTO task_type FROM @extschema@._enrich_tasks() t WHERE t.task = keep_enriched.task;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unsupported enrich task "%"', task
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = pg_catalog.format('Use one of: %s.',
-                      (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(t.task), ', ')
-                         FROM @extschema@._enrich_tasks() t));
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = source AND a.attname = input_column
-                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
-        RAISE EXCEPTION 'column "%" of relation % does not exist', input_column, source
-            USING ERRCODE = 'undefined_column';
-    END IF;
-    SELECT a.atttypid INTO out_type FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid = source AND a.attname = output_column AND a.attnum > 0
-       AND NOT a.attisdropped AND a.attgenerated = '';
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'column "%" of relation % does not exist or is generated', output_column, source
-            USING ERRCODE = 'undefined_column';
-    END IF;
-    -- real[] or any type real[] can be assigned to (pgvector's vector), or text
-    IF NOT (CASE WHEN task_type = 'real[]'::regtype
-                 THEN out_type = 'real[]'::regtype OR EXISTS (
-                          SELECT 1 FROM pg_catalog.pg_cast
-                           WHERE castsource = 'real[]'::regtype AND casttarget = out_type
-                             AND castcontext IN ('a', 'i'))
-                 ELSE out_type IN ('text'::regtype, 'character varying'::regtype) END) THEN
-        RAISE EXCEPTION 'column "%" has type %, but task % writes %', output_column, out_type, task, task_type
-            USING ERRCODE = 'datatype_mismatch',
-                  HINT = CASE WHEN task_type = 'real[]'::regtype
-                              THEN 'Use a real[] column, or a type with an assignment cast from real[] such as pgvector''s vector.'
-                              ELSE 'Use a text or varchar column.' END;
-    END IF;
+    task_type := @extschema@._enrich_columns(source, input_column, output_column, task);
     PERFORM @extschema@._enrich_key(source, key_column);
     IF filter IS NOT NULL THEN
         EXECUTE pg_catalog.format('SELECT FROM %s t WHERE (%s) LIMIT 0', source, filter);
