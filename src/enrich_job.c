@@ -112,6 +112,8 @@ typedef struct Job
 	int64		max_rows;		/* -1: no limit */
 	int			max_attempts;
 	int64		total;
+	bool		resume_endpoint;
+	const char *pause_after;	/* "pause", "scale_to_zero" or NULL */
 
 	const char *schema;			/* the extension's */
 	HfeTarget  *target;
@@ -834,17 +836,109 @@ job_from_args(FunctionCallInfo fcinfo)
 	job->max_rows = PG_ARGISNULL(11) ? -1 : PG_GETARG_INT64(11);
 	job->max_attempts = PG_GETARG_INT32(12);
 	job->total = PG_GETARG_INT64(13);
+	job->resume_endpoint = !PG_ARGISNULL(14) && PG_GETARG_BOOL(14);
+	job->pause_after = PG_ARGISNULL(15) ? NULL : text_arg(fcinfo, 15);
 	job->route = hfe_task_route(job->call, &job->path);
 	job->schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 	job->started_at = job->flushed_at = job->noticed_at = GetCurrentTimestamp();
 	return job;
 }
 
+/* ---- the endpoint's life around the job ---- */
+
+/* name and namespace (NULL: the default) of an endpoint argument */
+static void
+split_endpoint(const char *endpoint, char **name, char **namespace)
+{
+	const char *slash = strchr(endpoint, '/');
+
+	*namespace = slash ? pnstrdup(endpoint, slash - endpoint) : NULL;
+	*name = pstrdup(slash ? slash + 1 : endpoint);
+}
+
+/*
+ * Run "SELECT <expr>", expr naming the extension's schema as %s and the
+ * endpoint's name and namespace as $1 and $2; the first value, or NULL.
+ */
+static char *
+endpoint_call(Job *job, const char *expr)
+{
+	char	   *name;
+	char	   *namespace;
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	char	   *value = NULL;
+
+	split_endpoint(job->endpoint, &name, &namespace);
+	args[0] = CStringGetTextDatum(name);
+	args[1] = namespace ? CStringGetTextDatum(namespace) : (Datum) 0;
+	if (namespace == NULL)
+		nulls[1] = 'n';
+	if (SPI_execute_with_args(psprintf(psprintf("SELECT %s", expr), quote_identifier(job->schema)),
+							  2, types, args, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "enrich: a lifecycle call failed");
+	if (SPI_processed > 0)
+		value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return value;
+}
+
+/*
+ * With resume_endpoint, a paused or scaled-to-zero endpoint is resumed, and
+ * one that is not running is waited for, up to hfendpoints.cold_start_timeout.
+ */
+static void
+wake_endpoint(Job *job)
+{
+	char	   *status;
+	char	   *name;
+	char	   *namespace;
+
+	if (!job->resume_endpoint || strstr(job->endpoint, "://") != NULL)
+		return;
+	split_endpoint(job->endpoint, &name, &namespace);
+	status = endpoint_call(job, "(%s.get_endpoint($1, $2)).status");
+	if (strcmp(status, "paused") == 0 || strcmp(status, "scaledToZero") == 0)
+	{
+		hfe_job_set_state(HFE_JOB_WAITING);
+		ereport(NOTICE,
+				(errmsg("enrich: endpoint \"%s\" is %s, resuming it", name, status)));
+		(void) endpoint_call(job, "%s.resume_endpoint($1, $2, running_ok => true)");
+	}
+	if (strcmp(status, "running") != 0)
+	{
+		hfe_job_set_state(HFE_JOB_WAITING);
+		ereport(NOTICE,
+				(errmsg("enrich: waiting for endpoint \"%s\" to be running", name)));
+		(void) endpoint_call(job,
+							 "%s.wait_endpoint($1, $2, "
+							 "timeout => pg_catalog.current_setting('hfendpoints.cold_start_timeout')::interval, "
+							 "refresh_every => interval '1 second')");
+	}
+	SPI_commit();
+}
+
+/* pause_after: pause the endpoint or scale it to zero, once the job is done. */
+static void
+put_endpoint_to_sleep(Job *job)
+{
+	if (job->pause_after == NULL)
+		return;
+	hfe_job_set_state(HFE_JOB_PAUSING);
+	(void) endpoint_call(job, strcmp(job->pause_after, "pause") == 0 ?
+						 "%s.pause_endpoint($1, $2)" : "%s.scale_to_zero_endpoint($1, $2)");
+}
+
 /*
  * CALL _enrich_run(source, output_column, endpoint, task, parameters,
  *					first_page, next_page, recheck, write, record_failures,
  *					batch_size, max_rows, max_attempts, total,
+ *					resume_endpoint, pause_after,
  *					INOUT filled, INOUT failed, INOUT dropped)
+ *
+ * The job shows in hfendpoints.jobs from here until it returns or fails:
+ * only a job that runs makes a row there.
  */
 Datum
 hfendpoints_enrich_run(PG_FUNCTION_ARGS)
@@ -856,6 +950,7 @@ hfendpoints_enrich_run(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 	char	   *volatile stop = NULL;
+	volatile bool own_job = false;
 
 	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
 		castNode(CallContext, fcinfo->context)->atomic)
@@ -875,19 +970,30 @@ hfendpoints_enrich_run(PG_FUNCTION_ARGS)
 		job->cxt = jobcxt;
 		job->tmp = AllocSetContextCreate(jobcxt, "hfendpoints enrich statement",
 										 ALLOCSET_DEFAULT_SIZES);
-		job->target = hfe_target_resolve(job->endpoint);
-		hfe_job_set_endpoint(job->target->stats_label);
-		hfe_job_set_state(job->target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);
 		MemoryContextSwitchTo(old);
 
+		own_job = hfe_job_begin("enrich", job->endpoint, get_rel_name(job->source));
+		hfe_job_set_rows(job->total, 0, 0);
 		SPI_connect_ext(SPI_OPT_NONATOMIC);
+		wake_endpoint(job);
+		old = MemoryContextSwitchTo(jobcxt);
+		job->target = hfe_target_resolve(job->endpoint);
+		MemoryContextSwitchTo(old);
+		hfe_job_set_endpoint(job->target->stats_label);
+		hfe_job_set_state(job->target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);
 		run_job(job);
+		if (job->stop == NULL)
+			put_endpoint_to_sleep(job);
 		SPI_finish();
+		if (own_job)
+			hfe_job_end();
 	}
 	PG_CATCH();
 	{
 		if (job != NULL)
 			release_all(job);
+		if (own_job)
+			hfe_job_end();
 		MemoryContextDelete(jobcxt);
 		PG_RE_THROW();
 	}

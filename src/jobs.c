@@ -322,6 +322,13 @@ hfendpoints_jobs(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * The SQL functions below served the enrich of 0.1.0 and 0.2.0, whose
+ * install scripts declare them; a database keeps its version, with this
+ * library, until ALTER EXTENSION hfendpoints UPDATE.  0.3.0 declares none
+ * of them: its jobs are shown by the C code that runs them.
+ */
+
 static char *
 text_arg_or_null(FunctionCallInfo fcinfo, int argno)
 {

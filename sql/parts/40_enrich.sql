@@ -375,20 +375,23 @@ COMMENT ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], re
 REVOKE ALL ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) TO hfendpoints_user;
 
--- The job's loop (src/enrich_job.c): claims, sends and writes the rows, up
--- to hfendpoints.max_concurrency in flight the whole time, committing what
--- is answered every batch_size rows or every second.
+-- The job (src/enrich_job.c): wakes the endpoint, claims, sends and writes
+-- the rows, up to hfendpoints.max_concurrency in flight the whole time,
+-- committing what is answered every batch_size rows or every second, and
+-- puts the endpoint to sleep after.  Only a job that runs shows in
+-- hfendpoints.jobs: no SQL function makes a row there.
 CREATE PROCEDURE @extschema@._enrich_run(
     source regclass, output_column text, endpoint text, task text, parameters jsonb,
     first_page text, next_page text, recheck text, write text, record_failures text,
     batch_size integer, max_rows bigint, max_attempts integer, total bigint,
+    resume_endpoint boolean, pause_after text,
     INOUT filled bigint, INOUT failed bigint, INOUT dropped bigint)
 AS 'MODULE_PATHNAME', 'hfendpoints_enrich_run'
 LANGUAGE C;
-COMMENT ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, bigint, bigint, bigint) IS
+COMMENT ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, boolean, text, bigint, bigint, bigint) IS
     'internal: the loop of one enrich job';
-REVOKE ALL ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, bigint, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, bigint, bigint, bigint) TO hfendpoints_user;
+REVOKE ALL ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, boolean, text, bigint, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE @extschema@._enrich_run(regclass, text, text, text, jsonb, text, text, text, text, text, integer, bigint, integer, bigint, boolean, text, bigint, bigint, bigint) TO hfendpoints_user;
 
 CREATE PROCEDURE @extschema@.enrich(
     source          regclass,
@@ -408,9 +411,6 @@ LANGUAGE plpgsql
 AS $enrich$
 DECLARE
     is_url      boolean := endpoint OPERATOR(pg_catalog.~*) '^[a-z][a-z0-9+.-]*://';
-    ep_name     text;
-    ep_ns       text;
-    ep          @extschema@.endpoint;
     task_type   regtype;
     key         record;
     q           record;
@@ -474,56 +474,21 @@ BEGIN
     END IF;
     PERFORM @extschema@._enrich_ran(source, output_column, false, NULL, NULL, skipped, NULL);
 
-    -- From here on the job shows in hfendpoints.jobs, until it ends or fails.
-    PERFORM @extschema@._job_begin('enrich', endpoint, source::text);
-
-    -- Bring the endpoint up if it sleeps.
-    IF NOT is_url THEN
-        IF pg_catalog.strpos(endpoint, '/') > 0 THEN
-            ep_ns := pg_catalog.split_part(endpoint, '/', 1);
-            ep_name := pg_catalog.split_part(endpoint, '/', 2);
-        ELSE
-            ep_name := endpoint;
-        END IF;
-        IF resume_endpoint THEN
-            ep := @extschema@.get_endpoint(ep_name, ep_ns);
-            IF ep.status IN ('paused', 'scaledToZero') THEN
-                PERFORM @extschema@._job_progress(state => 'waiting for endpoint');
-                RAISE NOTICE 'enrich: endpoint "%" is %, resuming it', ep_name, ep.status;
-                PERFORM @extschema@.resume_endpoint(ep_name, ep_ns, running_ok => true);
-            END IF;
-            IF ep.status <> 'running' THEN
-                PERFORM @extschema@._job_progress(state => 'waiting for endpoint');
-                RAISE NOTICE 'enrich: waiting for endpoint "%" to be running', ep_name;
-                PERFORM @extschema@.wait_endpoint(ep_name, ep_ns,
-                    timeout => pg_catalog.current_setting('hfendpoints.cold_start_timeout')::interval,
-                    refresh_every => interval '1 second');
-            END IF;
-        END IF;
-    END IF;
-
     RAISE NOTICE 'enrich: % rows of % to fill (skipped: % after % failed runs)', total, source, skipped, max_attempts;
-    PERFORM @extschema@._job_progress(total => total, done => 0, failed => 0, state => 'running');
     COMMIT;
 
-    -- The job proper: rows claimed, sent and written as they are answered.
+    -- The job proper, which shows in hfendpoints.jobs while it runs: the
+    -- endpoint woken if it sleeps (resume_endpoint), the rows claimed, sent
+    -- and written as they are answered, the endpoint put to sleep after
+    -- (pause_after).
     CALL @extschema@._enrich_run(source, output_column, endpoint, task, parameters,
         q.first_page, q.next_page, q.recheck, q.write, q.record_failures,
-        batch_size, max_rows, max_attempts, total, done, failed, dropped);
+        batch_size, max_rows, max_attempts, total, resume_endpoint, pause_after,
+        done, failed, dropped);
 
     RAISE NOTICE 'enrich: finished, % rows filled, % failed, % skipped (see hfendpoints.enrich_failures)',
         done, failed, skipped + dropped;
     PERFORM @extschema@._enrich_ran(source, output_column, true, done, failed, skipped + dropped, NULL);
-
-    IF pause_after IS NOT NULL THEN
-        PERFORM @extschema@._job_progress(state => 'pausing');
-    END IF;
-    IF pause_after = 'pause' THEN
-        PERFORM @extschema@.pause_endpoint(ep_name, ep_ns);
-    ELSIF pause_after = 'scale_to_zero' THEN
-        PERFORM @extschema@.scale_to_zero_endpoint(ep_name, ep_ns);
-    END IF;
-    PERFORM @extschema@._job_end();
 END
 $enrich$;
 COMMENT ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) IS

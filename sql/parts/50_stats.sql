@@ -69,38 +69,9 @@ COMMENT ON VIEW @extschema@.jobs IS
 
 -- enrich reports its progress through these; each acts on the calling
 -- backend's own job only.
-CREATE FUNCTION @extschema@._job_begin(job text, endpoint text, source text DEFAULT NULL)
-RETURNS void
-AS 'MODULE_PATHNAME', 'hfendpoints_job_begin'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@._job_begin(text, text, text) IS
-    'internal: shows a job of this backend in hfendpoints.jobs';
-
-CREATE FUNCTION @extschema@._job_progress(total bigint DEFAULT NULL, done bigint DEFAULT NULL,
-                                          failed bigint DEFAULT NULL, state text DEFAULT NULL)
-RETURNS void
-AS 'MODULE_PATHNAME', 'hfendpoints_job_progress'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@._job_progress(bigint, bigint, bigint, text) IS
-    'internal: updates the row counts or the state of this backend''s job; NULL leaves a field as it is';
-
-CREATE FUNCTION @extschema@._job_end()
-RETURNS void
-AS 'MODULE_PATHNAME', 'hfendpoints_job_end'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@._job_end() IS
-    'internal: removes this backend''s job from hfendpoints.jobs';
-
 -- Reading: the role that runs inference, and the monitoring roles.
 -- Resetting: the extension's owner (a superuser) only.
-REVOKE ALL ON FUNCTION @extschema@.stats(), @extschema@.jobs(), @extschema@.stats_reset(),
-    @extschema@._job_begin(text, text, text),
-    @extschema@._job_progress(bigint, bigint, bigint, text),
-    @extschema@._job_end()
+REVOKE ALL ON FUNCTION @extschema@.stats(), @extschema@.jobs(), @extschema@.stats_reset()
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.stats(), @extschema@.jobs() TO hfendpoints_user, pg_read_all_stats;
 GRANT SELECT ON @extschema@.stats, @extschema@.jobs TO hfendpoints_user, pg_read_all_stats;
-GRANT EXECUTE ON FUNCTION @extschema@._job_begin(text, text, text),
-    @extschema@._job_progress(bigint, bigint, bigint, text),
-    @extschema@._job_end()
-TO hfendpoints_user;

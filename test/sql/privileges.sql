@@ -80,7 +80,7 @@ SELECT hfendpoints.text_generation('tgi', 'x');
 SELECT * FROM hfendpoints.text_generation_batch('tgi', ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE
 CALL hfendpoints._enrich_run('regress_priv_docs', 'summary', 'tgi', 'text-generation', NULL,
-    '', '', '', '', '', 1, NULL, 3, 1, NULL, NULL, NULL);
+    '', '', '', '', '', 1, NULL, 3, 1, true, NULL, NULL, NULL, NULL);
 \echo :LAST_ERROR_SQLSTATE
 CALL hfendpoints.enrich('regress_priv_docs', 'body', 'summary', 'tgi');
 \echo :LAST_ERROR_SQLSTATE
