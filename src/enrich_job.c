@@ -636,8 +636,10 @@ notice_progress(Job *job)
 	elapsed = (double) (now - job->started_at) / 1000000.0;
 	rate = elapsed > 0 ? (job->filled + job->failed) / elapsed : 0;
 	ereport(NOTICE,
-			(errmsg("enrich: " INT64_FORMAT " of " INT64_FORMAT " rows done, " INT64_FORMAT " failed, %.1f rows/s, %d in flight",
-					job->filled, job->total, job->failed, rate, job->inflight)));
+			(errmsg("enrich: " INT64_FORMAT " of " INT64_FORMAT " rows done, " INT64_FORMAT " failed, %.1f rows/s, ETA %.0f s, %d in flight",
+					job->filled, job->total, job->failed, rate,
+					rate > 0 ? Max(job->total - job->filled - job->failed, 0) / rate : 0,
+					job->inflight)));
 }
 
 /*
