@@ -106,6 +106,39 @@ REVOKE ALL ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text,
 GRANT EXECUTE ON FUNCTION @extschema@.create_endpoint(text, text, text, text, text, text, text, text, text, text, text, text, integer, integer, integer, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text, text, double precision, text[]) TO hfendpoints_user;
 GRANT EXECUTE ON FUNCTION @extschema@.update_endpoint(text, text, text, text, text, integer, integer, integer, text, double precision, text, text, text, text, jsonb, text[], text[], jsonb, jsonb, text, text, boolean, text[], text[]) TO hfendpoints_user;
 
+-- hfendpoints.jobs shows the rows in flight and an ETA: new columns of
+-- jobs(), so the view and the function are made again, with their grants.
+DROP VIEW @extschema@.jobs;
+DROP FUNCTION @extschema@.jobs();
+CREATE FUNCTION @extschema@.jobs(
+    OUT database name,
+    OUT pid integer,
+    OUT role name,
+    OUT job text,
+    OUT endpoint text,
+    OUT source text,
+    OUT state text,
+    OUT rows_total bigint,
+    OUT rows_done bigint,
+    OUT rows_failed bigint,
+    OUT rows_per_second double precision,
+    OUT started_at timestamptz,
+    OUT rows_in_flight bigint,
+    OUT eta interval)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'hfendpoints_jobs'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.jobs() IS
+    'the enrich and batch calls running now in any session; see the view hfendpoints.jobs';
+
+CREATE VIEW @extschema@.jobs AS
+    SELECT * FROM @extschema@.jobs();
+COMMENT ON VIEW @extschema@.jobs IS
+    'the enrich and batch calls running now in any session, with their progress';
+REVOKE ALL ON FUNCTION @extschema@.jobs() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.jobs() TO hfendpoints_user, pg_read_all_stats;
+GRANT SELECT ON @extschema@.jobs TO hfendpoints_user, pg_read_all_stats;
+
 -- enrich names rows by key, not ctid, and runs on the task table
 -- (src/tasks/): its parameters are the task function's own arguments,
 -- checked before the endpoint is woken, and it asks C for its tasks.

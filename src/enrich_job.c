@@ -459,6 +459,7 @@ job_next(void *arg)
 	MemoryContextSwitchTo(old);
 	job->sent++;
 	job->inflight++;
+	hfe_job_set_in_flight(job->inflight);
 	return row->req;
 }
 
@@ -544,6 +545,7 @@ job_done(HfeHttpRequest *req, void *arg)
 	MemoryContextDelete(row->cxt);
 	row->cxt = NULL;
 	job->inflight--;
+	hfe_job_set_in_flight(job->inflight);
 }
 
 /* ---- writing ---- */

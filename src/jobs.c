@@ -43,7 +43,9 @@ PG_FUNCTION_INFO_V1(hfendpoints_job_begin);
 PG_FUNCTION_INFO_V1(hfendpoints_job_progress);
 PG_FUNCTION_INFO_V1(hfendpoints_job_end);
 
-#define JOBS_NATTS 12
+/* the columns of 0.3.0's jobs(); 0.1.0 and 0.2.0 declare the first 12 */
+#define JOBS_NATTS 14
+#define JOBS_NATTS_0_2 12
 #define JOB_NAME_LEN NAMEDATALEN
 #define JOB_SOURCE_LEN (3 * NAMEDATALEN)
 
@@ -60,6 +62,7 @@ typedef struct JobSlot
 	int64		rows_total;		/* -1: not known yet */
 	int64		rows_done;
 	int64		rows_failed;
+	int64		rows_in_flight; /* -1: not known */
 	TimestampTz started_at;
 } JobSlot;
 
@@ -200,6 +203,7 @@ hfe_job_begin(const char *job, const char *endpoint, const char *source)
 	slot->rows_total = -1;
 	slot->rows_done = 0;
 	slot->rows_failed = 0;
+	slot->rows_in_flight = -1;
 	slot->started_at = GetCurrentTimestamp();
 	SpinLockRelease(&slot->mutex);
 	my_slot = slot;
@@ -243,6 +247,16 @@ hfe_job_set_rows(int64 total, int64 done, int64 failed)
 }
 
 void
+hfe_job_set_in_flight(int64 n)
+{
+	if (my_slot == NULL)
+		return;
+	SpinLockAcquire(&my_slot->mutex);
+	my_slot->rows_in_flight = n;
+	SpinLockRelease(&my_slot->mutex);
+}
+
+void
 hfe_job_row_finished(bool ok)
 {
 	if (my_slot == NULL)
@@ -274,7 +288,7 @@ hfendpoints_jobs(PG_FUNCTION_ARGS)
 	if (jobs == NULL)
 		hfe_raise_not_preloaded();
 	InitMaterializedSRF(fcinfo, 0);
-	if (rsinfo->setDesc->natts != JOBS_NATTS)
+	if (rsinfo->setDesc->natts != JOBS_NATTS && rsinfo->setDesc->natts != JOBS_NATTS_0_2)
 		elog(ERROR, "hfendpoints.jobs() returns %d columns, expected %d",
 			 rsinfo->setDesc->natts, JOBS_NATTS);
 
@@ -316,7 +330,21 @@ hfendpoints_jobs(PG_FUNCTION_ARGS)
 		nulls[col] = secs <= 0;
 		values[col++] = Float8GetDatum(secs > 0 ? (s.rows_done + s.rows_failed) / secs : 0);
 		values[col++] = TimestampTzGetDatum(s.started_at);
-		Assert(col == JOBS_NATTS);
+		if (rsinfo->setDesc->natts == JOBS_NATTS)
+		{
+			double		rate = secs > 0 ? (s.rows_done + s.rows_failed) / secs : 0;
+			Interval   *eta = palloc0(sizeof(Interval));
+
+			nulls[col] = s.rows_in_flight < 0;
+			values[col++] = Int64GetDatum(s.rows_in_flight);
+			/* the rows left at the rate so far */
+			nulls[col] = s.rows_total < 0 || rate <= 0;
+			if (!nulls[col])
+				eta->time = (int64) (Max(s.rows_total - s.rows_done - s.rows_failed, 0) / rate *
+									 USECS_PER_SEC);
+			values[col++] = IntervalPGetDatum(eta);
+		}
+		Assert(col == rsinfo->setDesc->natts);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

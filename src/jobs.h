@@ -40,6 +40,7 @@ extern void hfe_job_end(void);
 extern void hfe_job_set_endpoint(const char *label);
 extern void hfe_job_set_state(HfeJobState state);
 extern void hfe_job_set_rows(int64 total, int64 done, int64 failed);
+extern void hfe_job_set_in_flight(int64 n);
 
 /*
  * One row of the running job got its response (observer.c calls this for

@@ -55,7 +55,9 @@ CREATE FUNCTION @extschema@.jobs(
     OUT rows_done bigint,
     OUT rows_failed bigint,
     OUT rows_per_second double precision,
-    OUT started_at timestamptz)
+    OUT started_at timestamptz,
+    OUT rows_in_flight bigint,
+    OUT eta interval)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'hfendpoints_jobs'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;

@@ -51,7 +51,8 @@ SELECT wait_for($$SELECT EXISTS (SELECT FROM hfendpoints.jobs WHERE state = 'run
 SELECT database = current_database() AS same_database, pid <> pg_backend_pid() AS other_session,
        role = current_user AS same_role, job, endpoint, source, state, rows_total,
        rows_done BETWEEN 2 AND 6 AS progressing, rows_failed, rows_per_second > 0 AS has_rate,
-       started_at <= now() AS started
+       started_at <= now() AS started, rows_in_flight BETWEEN 0 AND 2 AS in_flight,
+       eta >= interval '0' AS has_eta
   FROM hfendpoints.jobs;
 -- ... then pausing the endpoint
 SELECT wait_for($$SELECT EXISTS (SELECT FROM hfendpoints.jobs WHERE state = 'pausing')$$);
