@@ -29,7 +29,7 @@ enrich_task(const char *name)
 {
 	const HfeTask *task = hfe_enrich_task(name);
 
-	if (task == NULL || task->input_type != TEXTOID)
+	if (task == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unsupported enrich task \"%s\"", name),
@@ -48,14 +48,15 @@ Datum
 hfendpoints_enrich_check(PG_FUNCTION_ARGS)
 {
 	const HfeTask *task;
+	char	   *template;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("task must not be NULL")));
 	task = enrich_task(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	if (!PG_ARGISNULL(1))
-		(void) hfe_task_call_from_jsonb(task, PG_GETARG_DATUM(1), "parameters");
+	(void) hfe_task_enrich_call(task, PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
+								&template);
 	PG_RETURN_VOID();
 }
 
@@ -84,6 +85,11 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("endpoint, task and inputs must not be NULL")));
 	task = enrich_task(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	if (task->input_type != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("enrich task \"%s\" needs hfendpoints 0.3.0", task->enrich_name),
+				 errhint("Update the extension: ALTER EXTENSION hfendpoints UPDATE;")));
 	if (PG_ARGISNULL(3))
 		call = hfe_task_call_from_jsonb(task, DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")),
 										"parameters");

@@ -48,7 +48,6 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -103,6 +102,7 @@ typedef struct Job
 	const char *endpoint;
 	const HfeTask *task;
 	HfeTaskCall *call;
+	char	   *template;		/* a JSON task's input, or NULL */
 	const char *first_page;
 	const char *next_page;
 	const char *recheck;
@@ -452,7 +452,8 @@ job_next(void *arg)
 	old = MemoryContextSwitchTo(row->cxt);
 	row->req = hfe_target_request(job->target, job->route, job->path,
 								  job->call->part->build_body(job->call,
-															  CStringGetTextDatum(row->input)));
+															  hfe_task_enrich_input(job->template,
+																					row->input)));
 	hfe_tag_request(row->req, job->target->server->serverid, job->target->stats_label, true);
 	MemoryContextSwitchTo(job->cxt);
 	job->rows = lappend(job->rows, row);
@@ -511,8 +512,13 @@ job_done(HfeHttpRequest *req, void *arg)
 		else
 		{
 			if (!answer.isnull)
-				output = job->task->result_type == TEXTOID ? TextDatumGetCString(answer.value) :
-					OidOutputFunctionCall(F_ARRAY_OUT, answer.value);
+			{
+				Oid			typoutput;
+				bool		varlena;
+
+				getTypeOutputInfo(job->task->result_type, &typoutput, &varlena);
+				output = OidOutputFunctionCall(typoutput, answer.value);
+			}
 			if (answer.tokens > 0 && req->generated_tokens < 0)
 				hfe_stats_count_tokens(job->target->server->serverid,
 									   job->target->stats_label, answer.tokens);
@@ -826,11 +832,8 @@ job_from_args(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unsupported enrich task \"%s\"", task)));
-	job->call = hfe_task_call_from_jsonb(job->task,
-										 PG_ARGISNULL(4) ?
-										 DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")) :
-										 PG_GETARG_DATUM(4),
-										 "parameters");
+	job->call = hfe_task_enrich_call(job->task, PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4),
+									 &job->template);
 	job->first_page = text_arg(fcinfo, 5);
 	job->next_page = text_arg(fcinfo, 6);
 	job->recheck = text_arg(fcinfo, 7);

@@ -17,6 +17,8 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/varlena.h"
+#include "mb/pg_wchar.h"
+#include "lib/stringinfo.h"
 
 #include "args.h"
 #include "task.h"
@@ -362,6 +364,84 @@ hfe_task_call_from_jsonb(const HfeTask *task, Datum parameters, const char *argn
 			add_option(call, &task->options[i], values[i]);
 	check_own_keys(call);
 	return call;
+}
+
+#define INPUT_PLACEHOLDER "{{input}}"
+
+HfeTaskCall *
+hfe_task_enrich_call(const HfeTask *task, Datum parameters, char **template)
+{
+	Datum		payload = (Datum) 0;
+
+	*template = NULL;
+	if (parameters == (Datum) 0)
+		parameters = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+	if (task->input_type == JSONBOID)
+	{
+		Jsonb	   *jb = DatumGetJsonbP(parameters);
+		JsonbValue *v = JB_ROOT_IS_OBJECT(jb) ?
+			getKeyJsonValueFromContainer(&jb->root, "payload", 7, NULL) : NULL;
+
+		if (v == NULL || v->type != jbvBinary)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("task %s needs the parameter \"payload\", a JSON object or array", task->name),
+					 errhint("Pass the request body with \"" INPUT_PLACEHOLDER "\" where the row's text goes, such as '{\"payload\": {\"inputs\": \"" INPUT_PLACEHOLDER "\"}}'.")));
+		payload = JsonbPGetDatum(JsonbValueToJsonb(v));
+		*template = hfe_jsonb_to_utf8(payload);
+		if (strstr(*template, INPUT_PLACEHOLDER) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the payload of task %s does not use the row's input", task->name),
+					 errhint("Put \"" INPUT_PLACEHOLDER "\" in one of its strings.")));
+		parameters = DirectFunctionCall2(jsonb_delete, parameters, CStringGetTextDatum("payload"));
+	}
+	return hfe_task_call_from_jsonb(task, parameters, "parameters");
+}
+
+/* Replace the placeholder in every string value of a JSON tree. */
+static void
+fill_template(cJSON *node, const char *input)
+{
+	for (; node != NULL; node = node->next)
+	{
+		if (cJSON_IsString(node) && strstr(node->valuestring, INPUT_PLACEHOLDER) != NULL)
+		{
+			StringInfoData buf;
+			const char *p = node->valuestring;
+			const char *hit;
+
+			initStringInfo(&buf);
+			while ((hit = strstr(p, INPUT_PLACEHOLDER)) != NULL)
+			{
+				appendBinaryStringInfo(&buf, p, hit - p);
+				appendStringInfoString(&buf, input);
+				p = hit + strlen(INPUT_PLACEHOLDER);
+			}
+			appendStringInfoString(&buf, p);
+			if (!cJSON_SetValuestring(node, buf.data))
+				hfe_wire_oom();
+		}
+		if (node->child != NULL)
+			fill_template(node->child, input);
+	}
+}
+
+Datum
+hfe_task_enrich_input(const char *template, const char *row_text)
+{
+	cJSON	   *json;
+	char	   *text;
+
+	if (template == NULL)
+		return CStringGetTextDatum(row_text);
+	json = hfe_json_parse(template, strlen(template));
+	if (json == NULL)
+		elog(ERROR, "enrich: the payload template is not JSON");
+	fill_template(json, hfe_wire_utf8(row_text));
+	text = hfe_json_print(json);
+	return DirectFunctionCall1(jsonb_in,
+							   CStringGetDatum(pg_any_to_server(text, strlen(text), PG_UTF8)));
 }
 
 const char *

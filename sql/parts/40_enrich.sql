@@ -124,8 +124,9 @@ COMMENT ON FUNCTION @extschema@._enrich_check(text, jsonb) IS
     'internal: raises what is wrong with an enrich task or its parameters';
 
 -- The type task writes, once the task, the input column and the output
--- column are checked: real[] or any type real[] can be assigned to (such
--- as pgvector's vector), or text and varchar.
+-- column are checked: text (to text and varchar), jsonb (to jsonb, text
+-- and varchar), real[] (to real[] and any type real[] can be assigned to,
+-- such as pgvector's vector).
 CREATE FUNCTION @extschema@._enrich_columns(source regclass, input_column text,
                                             output_column text, task text)
 RETURNS regtype
@@ -157,17 +158,20 @@ BEGIN
         RAISE EXCEPTION 'column "%" of relation % does not exist or is generated', output_column, source
             USING ERRCODE = 'undefined_column';
     END IF;
-    IF NOT (CASE WHEN task_type = 'real[]'::regtype
-                 THEN out_type = 'real[]'::regtype OR EXISTS (
-                          SELECT 1 FROM pg_catalog.pg_cast
-                           WHERE castsource = 'real[]'::regtype AND casttarget = out_type
-                             AND castcontext IN ('a', 'i'))
-                 ELSE out_type IN ('text'::regtype, 'character varying'::regtype) END) THEN
+    -- the type itself, a string type (jsonb and real[] are written as
+    -- text there), or one with an assignment cast from it
+    IF NOT (out_type = task_type
+            OR (task_type <> 'real[]'::regtype
+                AND out_type IN ('text'::regtype, 'character varying'::regtype))
+            OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast
+                        WHERE castsource = task_type AND casttarget = out_type
+                          AND castcontext IN ('a', 'i'))) THEN
         RAISE EXCEPTION 'column "%" has type %, but task % writes %', output_column, out_type, task, task_type
             USING ERRCODE = 'datatype_mismatch',
-                  HINT = CASE WHEN task_type = 'real[]'::regtype
-                              THEN 'Use a real[] column, or a type with an assignment cast from real[] such as pgvector''s vector.'
-                              ELSE 'Use a text or varchar column.' END;
+                  HINT = CASE task_type
+                         WHEN 'real[]'::regtype THEN 'Use a real[] column, or a type with an assignment cast from real[] such as pgvector''s vector.'
+                         WHEN 'jsonb'::regtype THEN 'Use a jsonb, text or varchar column.'
+                         ELSE 'Use a text or varchar column.' END;
     END IF;
     RETURN task_type;
 END

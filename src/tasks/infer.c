@@ -58,7 +58,7 @@ static const HfeTaskPart any = {
 
 const HfeTask hfe_task_infer = {
 	.name = "infer",
-	.enrich_name = NULL,
+	.enrich_name = "infer",
 	.action = "run inference",
 	.input_type = JSONBOID,
 	.result_type = JSONBOID,

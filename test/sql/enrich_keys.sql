@@ -143,5 +143,23 @@ CALL hfendpoints.enrich('picked', 'body', 'summary', 'gen', parameters => '{"ret
 RESET client_min_messages;
 SELECT id, summary FROM picked ORDER BY id;
 
-DROP TABLE nokey, bycode, keyed_docs, parted, notes CASCADE;
+-- 8. Any JSON task through infer: parameters' "payload" is the request
+-- body, "{{input}}" in its strings the row's text; the answer is jsonb.
+CREATE TABLE raw_docs (id int PRIMARY KEY, body text, answer jsonb, answer_text text);
+INSERT INTO raw_docs VALUES (1, 'echo:one', NULL, NULL), (2, 'echo:two "quoted"', NULL, NULL);
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('raw_docs', 'body', 'answer', 'gen', task => 'infer',
+    parameters => '{"payload": {"inputs": "{{input}}", "parameters": {"return_full_text": false}}}');
+CALL hfendpoints.enrich('raw_docs', 'body', 'answer_text', 'gen', task => 'infer',
+    parameters => '{"payload": {"inputs": "{{input}}"}, "route": "/"}');
+RESET client_min_messages;
+SELECT id, answer, answer_text IS NOT NULL AS as_text FROM raw_docs ORDER BY id;
+-- the payload is required, and must use the input
+CALL hfendpoints.enrich('raw_docs', 'body', 'answer', 'gen', task => 'infer');
+CALL hfendpoints.enrich('raw_docs', 'body', 'answer', 'gen', task => 'infer',
+    parameters => '{"payload": {"inputs": "always the same"}}');
+CALL hfendpoints.enrich('raw_docs', 'body', 'id', 'gen', task => 'infer',
+    parameters => '{"payload": {"inputs": "{{input}}"}}');
+
+DROP TABLE nokey, bycode, keyed_docs, parted, notes, raw_docs CASCADE;
 DROP TABLE flaky, picked;
