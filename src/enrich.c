@@ -103,7 +103,7 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 }
 
 /*
- * enrich commits after every batch, which a transaction block forbids;
+ * enrich commits as it goes, which a transaction block forbids;
  * say so before any work is done rather than fail at the first COMMIT.
  */
 Datum
@@ -115,7 +115,7 @@ hfendpoints_prevent_in_transaction_block(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("%s cannot run inside a transaction block", command),
-				 errdetail("It commits after every batch so that an interrupted run loses at most one batch."),
+				 errdetail("It commits as it goes, so that an interrupted run loses only what was in flight."),
 				 errhint("Run the CALL on its own, outside BEGIN ... COMMIT.")));
 	PG_RETURN_VOID();
 }

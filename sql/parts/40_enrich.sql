@@ -1,6 +1,7 @@
 -- Table enrichment: CALL hfendpoints.enrich(...) fills a column from a model,
--- batch by batch, committing after each batch, so that a crash or a cancel
--- loses at most the batch in flight and a re-run continues where it stopped.
+-- rows named by key, requests always in flight, answers committed as they
+-- come (src/enrich_job.c), so that a crash or a cancel loses only what was
+-- in flight and a re-run continues where it stopped.
 
 -- A row enrich could not fill, named by its key (never by ctid: it moves
 -- on update, is reused after VACUUM and repeats across partitions), for
