@@ -79,6 +79,17 @@ PG_FUNCTION_INFO_V1(hfendpoints_enrich_run);
 /* progress NOTICEs, at most this often */
 #define NOTICE_EVERY_MS 5000
 
+/* the job's statements, each planned once */
+enum
+{
+	PLAN_FIRST_PAGE,
+	PLAN_NEXT_PAGE,
+	PLAN_RECHECK,
+	PLAN_WRITE,
+	PLAN_FAILURES,
+	NUM_PLANS
+};
+
 /* One row of the job, from its claim to its committed outcome. */
 typedef struct JobRow
 {
@@ -116,6 +127,7 @@ typedef struct Job
 	const char *pause_after;	/* "pause", "scale_to_zero" or NULL */
 
 	const char *schema;			/* the extension's */
+	SPIPlanPtr	plans[NUM_PLANS];	/* of first_page ... record_failures */
 	HfeTarget  *target;
 	HfeRoute	route;
 	const char *path;
@@ -226,9 +238,42 @@ table_array(List *rows)
 	return makeArrayResult(astate, CurrentMemoryContext);
 }
 
+/*
+ * Run one of the job's statements, planned once for the whole job: kept
+ * plans (SPI_keepplan) outlive its commits, and free_plans() frees them.
+ */
+static int
+run_statement(Job *job, int which, const char *sql, int nargs, Oid *types, Datum *args)
+{
+	if (job->plans[which] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+		if (plan == NULL)
+			elog(ERROR, "enrich: could not plan a statement of the job: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "enrich: could not keep a plan of the job");
+		job->plans[which] = plan;
+	}
+	return SPI_execute_plan(job->plans[which], args, NULL, false, 0);
+}
+
+static void
+free_plans(Job *job)
+{
+	for (int i = 0; i < NUM_PLANS; i++)
+	{
+		if (job->plans[i] != NULL)
+			SPI_freeplan(job->plans[i]);
+		job->plans[i] = NULL;
+	}
+}
+
 /* Run one of the job's statements over rows; args[0..3] are filled here. */
 static void
-run_rows(const char *sql, List *rows, int which, int nargs, Datum *args, int expect)
+run_rows(Job *job, int which, const char *sql, List *rows, int field, int nargs,
+		 Datum *args, int expect)
 {
 	Oid			types[6] = {OIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 	REGCLASSOID, TEXTOID};
@@ -238,8 +283,8 @@ run_rows(const char *sql, List *rows, int which, int nargs, Datum *args, int exp
 	args[1] = text_array(rows, 0);
 	args[2] = text_array(rows, 1);
 	if (nargs > 3)
-		args[3] = text_array(rows, which);
-	ret = SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0);
+		args[3] = text_array(rows, field);
+	ret = run_statement(job, which, sql, nargs, types, args);
 	if (ret != expect)
 		elog(ERROR, "enrich: a statement of the job failed: %s", SPI_result_code_string(ret));
 }
@@ -269,7 +314,7 @@ recheck(Job *job, List *claimed)
 	if (claimed == NIL)
 		return;
 	old = MemoryContextSwitchTo(job->tmp);
-	run_rows(job->recheck, claimed, 0, 3, args, SPI_OK_SELECT);
+	run_rows(job, PLAN_RECHECK, job->recheck, claimed, 0, 3, args, SPI_OK_SELECT);
 	todo = palloc0(sizeof(bool) * list_length(claimed));
 	for (uint64 t = 0; t < SPI_processed; t++)
 	{
@@ -327,12 +372,12 @@ read_page(Job *job)
 	args[2] = Int32GetDatum(job->max_attempts);
 	args[3] = Int32GetDatum((int32) limit);
 	if (job->last_key == NULL)
-		ret = SPI_execute_with_args(job->first_page, 4, types, args, NULL, false, 0);
+		ret = run_statement(job, PLAN_FIRST_PAGE, job->first_page, 4, types, args);
 	else
 	{
 		args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(job->last_key));
 		args[5] = ObjectIdGetDatum(job->last_table);
-		ret = SPI_execute_with_args(job->next_page, 6, types, args, NULL, false, 0);
+		ret = run_statement(job, PLAN_NEXT_PAGE, job->next_page, 6, types, args);
 	}
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "enrich: reading rows failed: %s", SPI_result_code_string(ret));
@@ -589,7 +634,7 @@ write_rows(Job *job, List *rows)
 
 		args[4] = ObjectIdGetDatum(job->source);
 		args[5] = CStringGetTextDatum(job->output_column);
-		run_rows(job->write, rows, 2, 6, args, SPI_OK_SELECT);
+		run_rows(job, PLAN_WRITE, job->write, rows, 2, 6, args, SPI_OK_SELECT);
 		filled = int8_at(0, 1);
 		SPI_freetuptable(SPI_tuptable);
 		ReleaseCurrentSubTransaction();
@@ -706,7 +751,7 @@ flush(Job *job)
 
 		args[4] = ObjectIdGetDatum(job->source);
 		args[5] = CStringGetTextDatum(job->output_column);
-		run_rows(job->record_failures, failures, 3, 6, args, SPI_OK_INSERT);
+		run_rows(job, PLAN_FAILURES, job->record_failures, failures, 3, 6, args, SPI_OK_INSERT);
 		job->failed += list_length(failures);
 	}
 	hfe_job_set_rows(-1, job->filled, job->failed);
@@ -991,6 +1036,7 @@ hfendpoints_enrich_run(PG_FUNCTION_ARGS)
 		run_job(job);
 		if (job->stop == NULL)
 			put_endpoint_to_sleep(job);
+		free_plans(job);
 		SPI_finish();
 		if (own_job)
 			hfe_job_end();
@@ -998,7 +1044,10 @@ hfendpoints_enrich_run(PG_FUNCTION_ARGS)
 	PG_CATCH();
 	{
 		if (job != NULL)
+		{
 			release_all(job);
+			free_plans(job);
+		}
 		if (own_job)
 			hfe_job_end();
 		MemoryContextDelete(jobcxt);
