@@ -48,7 +48,7 @@ Datum
 hfendpoints_enrich_check(PG_FUNCTION_ARGS)
 {
 	const HfeTask *task;
-	char	   *template;
+	cJSON	   *template;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,

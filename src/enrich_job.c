@@ -113,7 +113,7 @@ typedef struct Job
 	const char *endpoint;
 	const HfeTask *task;
 	HfeTaskCall *call;
-	char	   *template;		/* a JSON task's input, or NULL */
+	cJSON	   *template;		/* a JSON task's input, or NULL */
 	const char *first_page;
 	const char *next_page;
 	const char *recheck;

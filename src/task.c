@@ -369,9 +369,10 @@ hfe_task_call_from_jsonb(const HfeTask *task, Datum parameters, const char *argn
 #define INPUT_PLACEHOLDER "{{input}}"
 
 HfeTaskCall *
-hfe_task_enrich_call(const HfeTask *task, Datum parameters, char **template)
+hfe_task_enrich_call(const HfeTask *task, Datum parameters, cJSON **template)
 {
 	Datum		payload = (Datum) 0;
+	char	   *text;
 
 	*template = NULL;
 	if (parameters == (Datum) 0)
@@ -388,12 +389,15 @@ hfe_task_enrich_call(const HfeTask *task, Datum parameters, char **template)
 					 errmsg("task %s needs the parameter \"payload\", a JSON object or array", task->name),
 					 errhint("Pass the request body with \"" INPUT_PLACEHOLDER "\" where the row's text goes, such as '{\"payload\": {\"inputs\": \"" INPUT_PLACEHOLDER "\"}}'.")));
 		payload = JsonbPGetDatum(JsonbValueToJsonb(v));
-		*template = hfe_jsonb_to_utf8(payload);
-		if (strstr(*template, INPUT_PLACEHOLDER) == NULL)
+		text = hfe_jsonb_to_utf8(payload);
+		if (strstr(text, INPUT_PLACEHOLDER) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the payload of task %s does not use the row's input", task->name),
 					 errhint("Put \"" INPUT_PLACEHOLDER "\" in one of its strings.")));
+		*template = hfe_json_parse(text, strlen(text));
+		if (*template == NULL)
+			hfe_wire_oom();		/* jsonb's own text: only memory can fail */
 		parameters = DirectFunctionCall2(jsonb_delete, parameters, CStringGetTextDatum("payload"));
 	}
 	return hfe_task_call_from_jsonb(task, parameters, "parameters");
@@ -428,16 +432,16 @@ fill_template(cJSON *node, const char *input)
 }
 
 Datum
-hfe_task_enrich_input(const char *template, const char *row_text)
+hfe_task_enrich_input(const cJSON *template, const char *row_text)
 {
 	cJSON	   *json;
 	char	   *text;
 
 	if (template == NULL)
 		return CStringGetTextDatum(row_text);
-	json = hfe_json_parse(template, strlen(template));
+	json = cJSON_Duplicate(template, true);
 	if (json == NULL)
-		elog(ERROR, "enrich: the payload template is not JSON");
+		hfe_wire_oom();
 	fill_template(json, hfe_wire_utf8(row_text));
 	text = hfe_json_print(json);
 	return DirectFunctionCall1(jsonb_in,

@@ -141,13 +141,14 @@ extern HfeTaskCall *hfe_task_call_from_jsonb(const HfeTask *task, Datum paramete
  * enrich's form of a task: the call, from enrich's parameters (0 for
  * none).  A task whose input is JSON (infer) takes its input from the
  * parameter "payload", a template: in each of its strings, "{{input}}"
- * becomes the row's text; *template is then that JSON (UTF-8), else NULL.
+ * becomes the row's text; *template is then that JSON, parsed once (in
+ * CurrentMemoryContext), else NULL.
  */
 extern HfeTaskCall *hfe_task_enrich_call(const HfeTask *task, Datum parameters,
-										 char **template);
+										 cJSON **template);
 
 /* The input of one row of enrich: its text, or the template filled with it. */
-extern Datum hfe_task_enrich_input(const char *template, const char *row_text);
+extern Datum hfe_task_enrich_input(const cJSON *template, const char *row_text);
 
 /* The text of an option the body does not carry (system, route), or NULL. */
 extern const char *hfe_task_arg_text(const HfeTaskCall *call, const char *name);
