@@ -124,8 +124,11 @@ def run(src, url):
         raise AssertionError("no error")
 
     def create():
+        # A TGI container: with the default image ({"huggingface": {}}) the fake
+        # serves the inference toolkit, which has no details, stream or chat.
         ep = api.create_inference_endpoint(
             "hh-tgi", repository="gpt2", task="text-generation", type="protected",
+            custom_image={"url": "ghcr.io/huggingface/text-generation-inference:3.3.6", "health_route": "/health"},
             env={"A": "1"}, secrets={"S": "secret"}, tags=["dev"], scale_to_zero_timeout=30,
             scaling_metric="pendingRequests", scaling_threshold=1.5, **common)
         st["tgi"] = ep

@@ -516,13 +516,33 @@ test('TEI embeddings: shapes, normalize, dimensions, errors', async () => {
   ctl('endpoint', 'fake-user/em', '{"dimensions":16,"max_batch_size":2}');
   assert.equal((await req('POST', DP('fake-user', 'em'), { body: { inputs: 'x' } })).json[0].length, 16);
   const many = await req('POST', DP('fake-user', 'em'), { body: { inputs: ['a', 'b', 'c'] } });
-  assert.equal(many.status, 413);
-  assert.deepEqual(many.json, { error: 'batch size 3 > maximum allowed batch size 2', error_type: 'validation' });
+  assert.equal(many.status, 422);
+  assert.deepEqual(many.json, { error: 'batch size 3 > maximum allowed batch size 2', error_type: 'Validation' });
+  const none = await req('POST', DP('fake-user', 'em'), { body: { inputs: [] } });
+  assert.equal(none.status, 400);
+  assert.deepEqual(none.json, { error: '`inputs` cannot be empty', error_type: 'Empty' });
   const empty = await req('POST', DP('fake-user', 'em'), { body: { inputs: '' } });
-  assert.equal(empty.status, 422);
-  assert.equal(empty.json.error_type, 'tokenizer');
+  assert.equal(empty.status, 400);
+  assert.deepEqual(empty.json, { error: 'Input validation error: `inputs` cannot be empty', error_type: 'Empty' });
+  const long = await req('POST', DP('fake-user', 'em'), { body: { inputs: 'w '.repeat(600) } });
+  assert.equal(long.status, 422);
+  assert.deepEqual(long.json, { error: 'Input validation error: `inputs` must have less than 512 tokens. Given: 600', error_type: 'Validation' });
+  assert.equal((await req('POST', DP('fake-user', 'em'), { body: { inputs: 'w '.repeat(600), truncate: true } })).status, 200);
+  const big = await req('POST', DP('fake-user', 'em'), { body: { inputs: 'x'.repeat(3000000) } });
+  assert.equal(big.status, 413);
+  assert.equal(big.text, 'Failed to buffer the request body: length limit exceeded');
   const oa = await req('POST', DP('fake-user', 'em', '/v1/embeddings'), { body: { input: 'x', model: 'm' } });
   assert.equal(oa.json.data[0].embedding.length, 16);
+  const oaErr = await req('POST', DP('fake-user', 'em', '/v1/embeddings'), { body: { input: ['a', 'b', 'c'] } });
+  assert.equal(oaErr.status, 422);
+  assert.deepEqual(oaErr.json, { message: 'batch size 3 > maximum allowed batch size 2', code: 422, type: 'Validation' });
+  const info = await req('GET', DP('fake-user', 'em', '/info'));
+  assert.equal(info.json.max_client_batch_size, 2);
+  assert.deepEqual(info.json.model_type, { embedding: { pooling: 'cls' } });
+  assert.equal(info.json.version, '1.9.3');
+  assert.ok(!('router' in info.json));
+  ctl('endpoint', 'fake-user/em', '{"health_status":503}');
+  assert.deepEqual((await req('GET', DP('fake-user', 'em', '/health'))).json, { error: 'unhealthy', error_type: 'Unhealthy' });
   ctl('seed', 'fake-user/sim', '{"task":"sentence-similarity"}');
   const sim = await req('POST', DP('fake-user', 'sim'), { body: { inputs: { source_sentence: 'a', sentences: ['a', 'b'] } } });
   assert.equal(sim.json.length, 2);
@@ -549,6 +569,451 @@ test('other tasks: classification, summarization, translation, fill-mask, ner, q
   assert.ok('answer' in (await call('question-answering', { inputs: { question: 'Who?', context: 'Ada wrote code' } })).json);
   assert.deepEqual((await call('custom', { inputs: [1, 2], x: true })).json, { echo: { inputs: [1, 2], x: true } });
   assert.equal((await call('summarization', { nope: 1 })).status, 400);
+});
+
+// ------------------------------------------------------------ data plane: engines by image
+const IMG = {
+  tgi: { tgi: { url: 'ghcr.io/huggingface/text-generation-inference:3.3.6' } },
+  tei: { tei: { url: 'ghcr.io/huggingface/text-embeddings-inference:cpu-1.9.3' } },
+  vllm: { vLLM: { url: 'vllm/vllm-openai:v0.10.1' } },
+  sglang: { sGLang: { url: 'lmsysorg/sglang:latest' } },
+  llamacpp: { llamacpp: { url: 'ghcr.io/ggml-org/llama.cpp:server' } },
+  toolkit: { huggingface: {} },
+};
+// Through the control routes rather than hfctl (a process per call): faster.
+const seedEngine = (name, engine, extra = {}) => fake('POST', `seed/fake-user/${name}`, { image: IMG[engine], ...extra });
+const knobs = (name, obj) => fake('POST', `endpoint/fake-user/${name}`, obj);
+const post = (name, route, body, opts = {}) => req('POST', DP('fake-user', name, route), { body, ...opts });
+const get = (name, route, opts = {}) => req('GET', DP('fake-user', name, route), opts);
+
+test('engine selection: seed default image by task, R2 keeps huggingface', async () => {
+  const cases = [[undefined, 'tgi'], [null, 'tgi'], ['text-generation', 'tgi'], ['text2text-generation', 'tgi'], ['conversational', 'tgi'],
+    ['feature-extraction', 'tei'], ['sentence-embeddings', 'tei'], ['sentence-similarity', 'tei'], ['text-classification', 'huggingface'], ['summarization', 'huggingface']];
+  for (const [i, [task, key]] of cases.entries()) {
+    await fake('POST', `seed/fake-user/d${i}`, task === undefined ? {} : { task });
+    const ep = (await req('GET', EP('fake-user', `d${i}`))).json;
+    assert.deepEqual(Object.keys(ep.model.image), [key], String(task));
+    if (key !== 'huggingface') assert.match(ep.model.image[key].url, /^ghcr\.io\/huggingface\//);
+  }
+  assert.equal((await get('d0', '/info')).json.router, 'text-generation-router');
+  assert.ok('model_type' in (await get('d5', '/info')).json);
+  assert.equal((await get('d8', '/health')).text, 'Ok');
+  await fake('POST', 'config', { pending_ms: 0, initializing_ms: 0 });
+  assert.equal((await req('POST', '/v2/endpoint/fake-user', { body: createBody('viaapi') })).status, 202);
+  const ep = await waitState('fake-user', 'viaapi', 'running');
+  assert.deepEqual(ep.model.image, { huggingface: {} });
+  const h = await get('viaapi', '/health');
+  assert.equal(h.text, 'Ok');
+  assert.equal((await get('viaapi', '/info')).status, 404);
+});
+
+test('probes per engine: GET /info, /v1/models, /health; Server: llama.cpp', async () => {
+  for (const e of Object.keys(IMG)) await seedEngine(`p-${e}`, e);
+  await seedEngine('p-tei-rr', 'tei', { task: 'sentence-ranking' });
+  await seedEngine('p-tei-cl', 'tei', { task: 'text-classification' });
+  await seedEngine('p-lce', 'llamacpp', { task: 'feature-extraction' });
+  // GET /info
+  assert.equal((await get('p-tgi', '/info')).json.router, 'text-generation-router');
+  const ti = (await get('p-tei', '/info')).json;
+  assert.deepEqual(ti.model_type, { embedding: { pooling: 'cls' } });
+  assert.equal(ti.max_client_batch_size, 32);
+  assert.deepEqual((await get('p-tei-rr', '/info')).json.model_type, { reranker: { id2label: { 0: 'LABEL_0' }, label2id: { LABEL_0: 0 } } });
+  assert.deepEqual((await get('p-tei-cl', '/info')).json.model_type, { classifier: { id2label: { 0: 'NEGATIVE', 1: 'POSITIVE' }, label2id: { NEGATIVE: 0, POSITIVE: 1 } } });
+  for (const e of ['vllm', 'sglang']) {
+    const r = await get(`p-${e}`, '/info');
+    assert.equal(r.status, 404);
+    assert.equal(r.text, '{"detail":"Not Found"}');
+    assert.match(r.headers['content-type'], /^application\/json/);
+    assert.equal(r.headers.server, undefined);
+    assert.deepEqual((await post(`p-${e}`, '/', { inputs: 'x' })).json, { detail: 'Not Found' });
+  }
+  const li = await get('p-llamacpp', '/info');
+  assert.equal(li.status, 404);
+  assert.deepEqual(li.json, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
+  assert.equal(li.headers.server, 'llama.cpp');
+  assert.equal((await post('p-llamacpp', '/', { inputs: 'x' })).json.error.type, 'not_found_error');
+  const ki = await get('p-toolkit', '/info');
+  assert.equal(ki.status, 404);
+  assert.equal(ki.text, 'Not Found');
+  assert.match(ki.headers['content-type'], /^text\/plain/);
+  // GET /v1/models
+  const tm = (await get('p-tgi', '/v1/models')).json.data[0];
+  assert.equal(tm.owned_by, tm.id);
+  assert.equal(tm.created, 0);
+  for (const e of ['vllm', 'sglang']) {
+    const m = (await get(`p-${e}`, '/v1/models')).json;
+    assert.equal(m.object, 'list');
+    assert.deepEqual(Object.keys(m.data[0]), ['id', 'object', 'created', 'owned_by', 'root', 'max_model_len', 'permission']);
+    assert.equal(m.data[0].owned_by, e);
+    assert.equal(m.data[0].id, 'openai-community/gpt2');
+    assert.equal(m.data[0].max_model_len, 4096);
+  }
+  const lm = await get('p-llamacpp', '/v1/models');
+  assert.equal(lm.json.data[0].owned_by, 'llamacpp');
+  assert.deepEqual(lm.json.data[0].meta, { n_ctx_train: 4096, n_embd: 8, n_vocab: 64, n_params: 1000, size: 1000 });
+  assert.ok(!('root' in lm.json.data[0]));
+  assert.equal((await get('p-llamacpp', '/models')).json.data[0].owned_by, 'llamacpp');
+  assert.equal((await get('p-toolkit', '/v1/models')).status, 404);
+  // GET /health
+  for (const e of ['tgi', 'tei', 'vllm', 'sglang']) {
+    const h = await get(`p-${e}`, '/health');
+    assert.equal(h.status, 200);
+    assert.equal(h.text, '');
+  }
+  const lh = await get('p-llamacpp', '/health');
+  assert.deepEqual(lh.json, { status: 'ok' });
+  assert.equal(lh.headers.server, 'llama.cpp');
+  for (const route of ['/health', '/']) {
+    const kh = await get('p-toolkit', route);
+    assert.equal(kh.text, 'Ok');
+    assert.match(kh.headers['content-type'], /^text\/plain/);
+  }
+  await knobs('p-llamacpp', { health_status: 503 });
+  const l503 = await get('p-llamacpp', '/health');
+  assert.equal(l503.status, 503);
+  assert.deepEqual(l503.json, { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } });
+  // others
+  assert.deepEqual((await get('p-vllm', '/version')).json, { version: '0.10.1' });
+  assert.deepEqual((await get('p-llamacpp', '/props')).json, { default_generation_settings: { n_ctx: 4096, params: {} }, total_slots: 4, model_path: '/repository/model.gguf', build_info: 'b0-fake' });
+  assert.equal((await get('p-lce', '/props')).headers.server, 'llama.cpp');
+  assert.equal((await post('p-llamacpp', '/v1/completions', { prompt: 'x', max_tokens: 1 })).headers.server, 'llama.cpp');
+  assert.deepEqual((await get('p-vllm', '/v1/completions')).json, { detail: 'Method Not Allowed' });
+});
+
+test('probes go through the auth and state gate', async () => {
+  await seedEngine('g-vllm', 'vllm', { type: 'protected' });
+  await seedEngine('g-lc', 'llamacpp');
+  await seedEngine('g-tk', 'toolkit');
+  assert.equal((await get('g-vllm', '/v1/models', { token: null })).status, 401);
+  assert.equal((await get('g-vllm', '/v1/models', { token: OTHER })).status, 403);
+  for (const [st, status] of [['paused', 400], ['initializing', 503], ['failed', 502]]) {
+    for (const [name, route] of [['g-vllm', '/v1/models'], ['g-lc', '/info'], ['g-tk', '/health'], ['g-lc', '/health']]) {
+      await knobs(name, { state: st });
+      const r = await get(name, route);
+      assert.equal(r.status, status, `${name} ${route} ${st}`);
+      assert.equal(r.headers.server, undefined, 'the proxy answers, not llama.cpp');
+    }
+  }
+  await knobs('g-lc', { state: 'running' });
+  assert.equal((await get('g-lc', '/info')).headers.server, 'llama.cpp');
+  // X-Scale-Up-Timeout holds a probe too
+  await knobs('g-vllm', { state: 'scaledToZero', cold_start_ms: 100 });
+  const held = await get('g-vllm', '/v1/models', { headers: { 'x-scale-up-timeout': '5' } });
+  assert.equal(held.status, 200);
+  assert.ok(held.ms >= 80, `held ${held.ms} ms`);
+});
+
+// The fake TGI's generated part for a prompt and parameters (POST /, no prompt in front).
+async function tgiText(name, inputs, parameters) {
+  const r = await post(name, '/', { inputs, parameters: { ...parameters, return_full_text: false } });
+  assert.equal(r.status, 200, r.text);
+  return r.json[0].generated_text;
+}
+
+test('OpenAI engines: /v1/completions greedy = TGI, sampling, stop, echo, array prompts', async () => {
+  await seedEngine('c-tgi', 'tgi');
+  for (const e of ['vllm', 'sglang', 'llamacpp']) await seedEngine(`c-${e}`, e);
+  const prompt = 'Once upon a time';
+  const greedy = await tgiText('c-tgi', prompt, { do_sample: false, max_new_tokens: 6 });
+  const greedySeed = await tgiText('c-tgi', prompt, { do_sample: false, max_new_tokens: 6, seed: 7, repetition_penalty: 1.2, frequency_penalty: 0.5 });
+  const until = await tgiText('c-tgi', prompt, { do_sample: false });
+  const sampled = await tgiText('c-tgi', prompt, { do_sample: true, temperature: 0.7, top_p: 0.9, max_new_tokens: 5, seed: 11 });
+  for (const e of ['vllm', 'sglang', 'llamacpp']) {
+    const name = `c-${e}`;
+    const r = await post(name, '/v1/completions', { model: 'openai-community/gpt2', prompt, max_tokens: 6, temperature: 0 });
+    assert.equal(r.status, 200, r.text);
+    const c = r.json;
+    assert.match(c.id, /^cmpl-/);
+    assert.equal(c.object, 'text_completion');
+    assert.equal(c.model, 'openai-community/gpt2');
+    assert.equal(c.choices[0].text, greedy, `${e} greedy = TGI do_sample false`);
+    assert.equal(c.choices[0].finish_reason, 'length');
+    assert.deepEqual(c.usage, { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 });
+    assert.deepEqual(Object.keys(c.choices[0]), ['index', 'text', 'logprobs', 'finish_reason', ...(e === 'vllm' ? ['stop_reason'] : e === 'sglang' ? ['matched_stop'] : [])]);
+    const rp = e === 'llamacpp' ? 'repeat_penalty' : 'repetition_penalty';
+    const s = await post(name, '/v1/completions', { prompt, max_tokens: 6, temperature: 0, top_p: 0.5, top_k: 3, seed: 7, [rp]: 1.2, frequency_penalty: 0.5 });
+    assert.equal(s.json.choices[0].text, greedySeed, `${e}: penalties and seed map, top_p/top_k ignored when greedy`);
+    const u = await post(name, '/v1/completions', { prompt, max_tokens: e === 'llamacpp' ? -1 : null, temperature: 0 });
+    assert.equal(u.json.choices[0].text, until, `${e}: until the end = TGI without max_new_tokens`);
+    assert.equal(u.json.choices[0].finish_reason, 'stop');
+    const dflt = await post(name, '/v1/completions', { prompt, temperature: 0 });
+    assert.equal(dflt.json.usage.completion_tokens, e === 'llamacpp' ? 20 : 16, `${e}: default max_tokens`);
+    const sp = await post(name, '/v1/completions', { prompt, max_tokens: 5, temperature: 0.7, top_p: 0.9, top_k: e === 'llamacpp' ? 0 : -1, seed: 11 });
+    assert.equal(sp.json.choices[0].text, sampled, `${e}: seeded sampling = TGI do_sample true`);
+    const [a, b] = await Promise.all([1, 2].map(() => post(name, '/v1/completions', { prompt, max_tokens: 8, temperature: 1 })));
+    assert.notEqual(a.json.choices[0].text, b.json.choices[0].text, `${e}: unseeded sampling differs`);
+    const [d1, d2] = await Promise.all([1, 2].map(() => post(name, '/v1/completions', { prompt, max_tokens: 8 })));
+    assert.notEqual(d1.json.choices[0].text, d2.json.choices[0].text, `${e}: temperature absent samples`);
+    // stop: TGI keeps it, the OpenAI engines strip it
+    const kept = await tgiText('c-tgi', 'echo:one two. three', { do_sample: false, stop: ['.'] });
+    assert.equal(kept, 'one two.');
+    const st = await post(name, '/v1/completions', { prompt: 'echo:one two. three', temperature: 0, stop: ['.'] });
+    assert.equal(st.json.choices[0].text, 'one two', `${e} strips the stop`);
+    assert.equal(st.json.choices[0].finish_reason, 'stop');
+    if (e === 'vllm') assert.equal(st.json.choices[0].stop_reason, '.');
+    if (e === 'sglang') assert.equal(st.json.choices[0].matched_stop, '.');
+    const st2 = await post(name, '/v1/completions', { prompt: 'echo:one two. three', temperature: 0, stop: 'two' });
+    assert.equal(st2.json.choices[0].text, 'one ');
+    if (e === 'vllm') assert.equal(u.json.choices[0].stop_reason, null, 'null on EOS');
+    if (e === 'vllm') assert.equal(r.json.choices[0].stop_reason, null, 'null on length');
+    // special prompts
+    assert.equal((await post(name, '/v1/completions', { prompt: 'echo:héllo ✓', temperature: 0 })).json.choices[0].text, 'héllo ✓');
+    assert.ok((await post(name, '/v1/completions', { prompt: 'nul:x', temperature: 0 })).json.choices[0].text.includes('\u0000'));
+    const f = await post(name, '/v1/completions', { prompt: 'fail:x', temperature: 0 });
+    assert.equal(f.status, 500);
+    // structured output
+    const schema = { type: 'object', properties: { text: { type: 'string' } } };
+    const tj = await tgiText('c-tgi', prompt, { do_sample: false, max_new_tokens: 3, grammar: { type: 'json', value: schema } });
+    const sb = e === 'vllm' ? { response_format: { type: 'json_schema', json_schema: { name: 'o', schema } } } : e === 'sglang' ? { json_schema: JSON.stringify(schema) } : { json_schema: schema };
+    const js = await post(name, '/v1/completions', { prompt, max_tokens: 3, temperature: 0, ...sb });
+    assert.equal(js.json.choices[0].text, tj, `${e} structured output = TGI json grammar`);
+    assert.ok(JSON.parse(js.json.choices[0].text).text);
+  }
+  // echo (vLLM, SGLang); vLLM's truncate_prompt_tokens and adapter; several prompts
+  for (const e of ['vllm', 'sglang']) {
+    const ec = await post(`c-${e}`, '/v1/completions', { prompt, max_tokens: 6, temperature: 0, echo: true });
+    assert.equal(ec.json.choices[0].text, prompt + greedy);
+    const many = await post(`c-${e}`, '/v1/completions', { prompt: [prompt, 'Hello'], max_tokens: 6, temperature: 0 });
+    assert.deepEqual(many.json.choices.map((c) => c.index), [0, 1]);
+    assert.equal(many.json.choices[0].text, greedy);
+    assert.equal(many.json.choices[1].text, await tgiText('c-tgi', 'Hello', { do_sample: false, max_new_tokens: 6 }));
+  }
+  const tr = await post('c-vllm', '/v1/completions', { prompt, max_tokens: 4, temperature: 0, truncate_prompt_tokens: 2, model: 'my-lora' });
+  assert.equal(tr.json.choices[0].text, await tgiText('c-tgi', prompt, { do_sample: false, max_new_tokens: 4, truncate: 2, adapter_id: 'my-lora' }));
+  // unknown keys are ignored
+  assert.equal((await post('c-vllm', '/v1/completions', { prompt, max_tokens: 6, temperature: 0, bogus_key: 1 })).json.choices[0].text, greedy);
+  assert.equal((await post('c-llamacpp', '/v1/completions', { prompt, max_tokens: 6, temperature: 0, min_p: 0, bogus_key: 1 })).json.choices[0].text, greedy);
+  // chat is TGI's
+  const chatBody = { messages: [{ role: 'user', content: 'Hi there' }], max_tokens: 4, temperature: 0 };
+  const tc = (await post('c-tgi', '/v1/chat/completions', chatBody)).json;
+  for (const e of ['vllm', 'sglang', 'llamacpp']) {
+    const oc = (await post(`c-${e}`, '/v1/chat/completions', chatBody)).json;
+    assert.deepEqual(oc.choices, tc.choices);
+  }
+  // stream
+  const sse = await post('c-vllm', '/v1/completions', { prompt, max_tokens: 3, temperature: 0, stream: true });
+  assert.match(sse.headers['content-type'], /text\/event-stream/);
+  const evs = sse.text.split('\n\n').filter(Boolean);
+  assert.equal(evs[evs.length - 1], 'data: [DONE]');
+  assert.equal(evs.slice(0, -1).map((x) => JSON.parse(x.slice(6)).choices[0].text).join(''), greedy.split(' ').slice(0, 4).join(' '));
+});
+
+test('OpenAI engines: errors in each flavour\'s shape, llama.cpp refusals and 501s', async () => {
+  for (const e of ['vllm', 'sglang', 'llamacpp']) await seedEngine(`e-${e}`, e);
+  await seedEngine('e-vllm-emb', 'vllm', { task: 'feature-extraction' });
+  await seedEngine('e-lc-emb', 'llamacpp', { task: 'sentence-embeddings' });
+  const vl = async (body, msg) => {
+    const r = await post('e-vllm', '/v1/completions', body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.deepEqual(r.json, { error: { message: msg, type: 'BadRequestError', param: null, code: 400 } });
+  };
+  await vl({ prompt: 'x', max_tokens: 0 }, 'max_tokens must be at least 1, got 0.');
+  await vl({ prompt: 'x', temperature: -0.5 }, 'temperature must be non-negative, got -0.5.');
+  await vl({ prompt: 'x', top_p: 1.5 }, 'top_p must be in (0, 1], got 1.5.');
+  await vl({ prompt: 'x', top_p: 0 }, 'top_p must be in (0, 1], got 0.0.');
+  await vl({ prompt: 'x', stop: ['a', ''] }, 'stop cannot contain an empty string.');
+  await vl({ prompt: 'x', max_tokens: 4096 }, "This model's maximum context length is 4096 tokens. However, you requested 4097 tokens (1 in the messages, 4096 in the completion). Please reduce the length of the messages or completion.");
+  const sg = await post('e-sglang', '/v1/completions', { prompt: 'x', temperature: -1 });
+  assert.deepEqual(sg.json, { object: 'error', message: 'temperature must be non-negative, got -1.0.', type: 'BadRequestError', param: null, code: 400 });
+  assert.equal((await post('e-sglang', '/v1/completions', { prompt: 'x', top_p: 2 })).status, 400);
+  const lc = async (body, status, msg, type) => {
+    const r = await post('e-llamacpp', '/v1/completions', body);
+    assert.equal(r.status, status, JSON.stringify(body));
+    assert.deepEqual(r.json, { error: { code: status, message: msg, type } });
+    assert.equal(r.headers.server, 'llama.cpp');
+  };
+  await lc({ prompt: 'x', best_of: 1 }, 500, 'Unsupported param: best_of', 'server_error');
+  await lc({ prompt: 'x', suffix: null }, 500, 'Unsupported param: suffix', 'server_error');
+  await lc({ prompt: 'x', echo: true }, 500, 'Unsupported param: echo', 'server_error');
+  await lc({ prompt: 'x', n: 2 }, 500, 'Only one completion choice is allowed', 'server_error');
+  await lc({ prompt: 'x', max_tokens: 5000 }, 400, 'the request exceeds the available context size. try increasing the context size or enable context shift', 'invalid_request_error');
+  await lc({ prompt: 5 }, 400, '"prompt" must be a string', 'invalid_request_error');
+  assert.equal((await post('e-llamacpp', '/v1/completions', { prompt: 'x', echo: false, n: 1, temperature: -1 })).status, 200, 'llama.cpp: temperature <= 0 is greedy');
+  // routes a mode does not mount
+  const e1 = await post('e-lc-emb', '/v1/completions', { prompt: 'x' });
+  assert.equal(e1.status, 501);
+  assert.deepEqual(e1.json, { error: { code: 501, message: 'This server does not support completions. Start it without `--embeddings`', type: 'not_supported_error' } });
+  assert.equal((await post('e-lc-emb', '/v1/chat/completions', { messages: [] })).status, 501);
+  const e2 = await post('e-llamacpp', '/v1/embeddings', { input: 'x' });
+  assert.equal(e2.status, 501);
+  assert.deepEqual(e2.json, { error: { code: 501, message: 'This server does not support embeddings. Start it with `--embeddings`', type: 'not_supported_error' } });
+  assert.equal((await post('e-llamacpp', '/embeddings', { input: 'x' })).status, 501);
+  for (const [name, route] of [['e-vllm', '/v1/embeddings'], ['e-vllm-emb', '/v1/completions'], ['e-vllm-emb', '/v1/chat/completions'], ['e-sglang', '/v1/embeddings']]) {
+    const r = await post(name, route, { input: 'x', prompt: 'x' });
+    assert.equal(r.status, 404, `${name} ${route}`);
+    assert.deepEqual(r.json, { detail: 'Not Found' });
+  }
+  // chat errors take the flavour's shape
+  const ce = await post('e-vllm', '/v1/chat/completions', { messages: 'hi' });
+  assert.equal(ce.status, 400);
+  assert.equal(ce.json.error.type, 'BadRequestError');
+  const cf = await post('e-sglang', '/v1/chat/completions', { messages: [{ role: 'user', content: 'fail:x' }] });
+  assert.equal(cf.status, 500);
+  assert.equal(cf.json.object, 'error');
+});
+
+test('OpenAI embeddings equal TEI vectors; limits', async () => {
+  await seedEngine('m-tei', 'tei', { task: 'feature-extraction' });
+  for (const e of ['vllm', 'sglang', 'llamacpp']) await seedEngine(`m-${e}`, e, { task: 'feature-extraction' });
+  const texts = ['hello world', 'héllo ✓', 'x'];
+  const tei = (await post('m-tei', '/embed', { inputs: texts })).json;
+  const teiRaw = (await post('m-tei', '/embed', { inputs: texts, normalize: false, dimensions: 4 })).json;
+  for (const e of ['vllm', 'sglang', 'llamacpp']) {
+    const r = await post(`m-${e}`, '/v1/embeddings', { input: texts, model: 'openai-community/gpt2' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.object, 'list');
+    assert.equal(r.json.model, 'openai-community/gpt2');
+    assert.deepEqual(r.json.data.map((d) => d.index), [0, 1, 2]);
+    assert.deepEqual(r.json.data.map((d) => d.embedding), tei, `${e} = TEI`);
+    assert.deepEqual(r.json.usage, { prompt_tokens: 5, total_tokens: 5, ...(e === 'vllm' ? { completion_tokens: 0 } : {}) });
+    const one = await post(`m-${e}`, '/v1/embeddings', { input: 'hello world', encoding_format: 'base64' });
+    const buf = Buffer.from(one.json.data[0].embedding, 'base64');
+    assert.deepEqual(Array.from({ length: 8 }, (_, i) => buf.readFloatLE(i * 4)), tei[0].map(Math.fround));
+    const emptyIn = await post(`m-${e}`, '/v1/embeddings', { input: ['a', ''] });
+    assert.equal(emptyIn.status, 400);
+    assert.match(JSON.stringify(emptyIn.json), /input\[1\]/);
+  }
+  const vr = await post('m-vllm', '/v1/embeddings', { input: texts, normalize: false, dimensions: 4 });
+  assert.deepEqual(vr.json.data.map((d) => d.embedding), teiRaw, 'vLLM normalize false = TEI normalize false');
+  assert.match(vr.json.id, /^embd-/);
+  assert.equal(typeof vr.json.created, 'number');
+  // openai_max_inputs
+  for (const e of ['vllm', 'sglang', 'llamacpp']) await knobs(`m-${e}`, { openai_max_inputs: 2 });
+  const ov = await post('m-vllm', '/v1/embeddings', { input: texts });
+  assert.equal(ov.status, 400);
+  assert.match(ov.json.error.message, /batch size 3 .* 2/);
+  const os = await post('m-sglang', '/v1/embeddings', { input: texts });
+  assert.equal(os.status, 400);
+  assert.equal(os.json.object, 'error');
+  const ol = await post('m-llamacpp', '/v1/embeddings', { input: texts });
+  assert.equal(ol.status, 500);
+  assert.equal(ol.json.error.type, 'server_error');
+  assert.equal((await post('m-vllm', '/v1/embeddings', { input: texts.slice(0, 2) })).status, 200);
+  // too long
+  const long = 'w '.repeat(600);
+  const lv = await post('m-vllm', '/v1/embeddings', { input: long });
+  assert.equal(lv.status, 400);
+  assert.match(lv.json.error.message, /^This model's maximum context length is 512 tokens\. However, you requested 600 tokens/);
+  assert.equal((await post('m-vllm', '/v1/embeddings', { input: long, truncate_prompt_tokens: -1 })).status, 200);
+  const ll = await post('m-llamacpp', '/v1/embeddings', { input: long });
+  assert.equal(ll.status, 500);
+  assert.equal(ll.json.error.message, 'input is too large to process. increase the physical batch size');
+});
+
+test('TEI /rerank, /predict, POST / by model type', async () => {
+  await seedEngine('r-rr', 'tei', { task: 'sentence-ranking' });
+  await seedEngine('r-cl', 'tei', { task: 'text-classification' });
+  await seedEngine('r-em', 'tei', { task: 'feature-extraction' });
+  const texts = ['Deep learning is a subset of ML', 'Paris is in France', 'cats', 'the'];
+  const rr = await post('r-rr', '/rerank', { query: 'What is deep learning?', texts, return_text: true });
+  assert.equal(rr.status, 200);
+  assert.deepEqual(rr.json.map((x) => x.index).sort(), [0, 1, 2, 3]);
+  for (let i = 1; i < rr.json.length; i++) assert.ok(rr.json[i - 1].score >= rr.json[i].score, 'sorted by score');
+  for (const x of rr.json) { assert.deepEqual(Object.keys(x), ['index', 'text', 'score']); assert.equal(x.text, texts[x.index]); assert.ok(x.score > 0 && x.score < 1); }
+  const again = await post('r-rr', '/', { query: 'What is deep learning?', texts });
+  assert.deepEqual(again.json, rr.json.map(({ index, score }) => ({ index, score })), 'POST / of a reranker reranks; deterministic');
+  const raw = await post('r-rr', '/rerank', { query: 'What is deep learning?', texts, raw_scores: true });
+  assert.ok(raw.json.some((x) => x.score < 0 || x.score > 1));
+  assert.deepEqual((await post('r-rr', '/rerank', { query: 'q', texts: [] })).json, { error: '`texts` cannot be empty', error_type: 'Empty' });
+  await knobs('r-rr', { max_batch_size: 3 });
+  const big = await post('r-rr', '/rerank', { query: 'q', texts });
+  assert.equal(big.status, 422);
+  assert.deepEqual(big.json, { error: 'batch size 4 > maximum allowed batch size 3', error_type: 'Validation' });
+  const notRr = await post('r-em', '/rerank', { query: 'q', texts: ['a'] });
+  assert.equal(notRr.status, 424);
+  assert.deepEqual(notRr.json, { error: 'Backend error: model is not a re-ranker model', error_type: 'Backend' });
+  // predict
+  const one = await post('r-cl', '/predict', { inputs: 'I like you' });
+  assert.equal(one.status, 200);
+  assert.deepEqual(one.json.map((x) => x.label).sort(), ['NEGATIVE', 'POSITIVE']);
+  assert.ok(one.json[0].score >= one.json[1].score);
+  assert.ok(Math.abs(one.json[0].score + one.json[1].score - 1) < 1e-6);
+  const batch = await post('r-cl', '/predict', { inputs: [['I like you'], ['I hate pineapples', 'really']] });
+  assert.equal(batch.json.length, 2);
+  assert.deepEqual(batch.json[0], one.json);
+  const pair = await post('r-cl', '/', { inputs: ['I hate pineapples', 'really'] });
+  assert.deepEqual(pair.json, batch.json[1], 'POST / of a classifier predicts; a pair is one input');
+  const notCl = await post('r-em', '/predict', { inputs: 'x' });
+  assert.equal(notCl.status, 424);
+  assert.equal(notCl.json.error_type, 'Backend');
+  assert.equal((await post('r-cl', '/embed', { inputs: 'x' })).status, 424);
+  await knobs('r-cl', { max_batch_size: 1 });
+  assert.equal((await post('r-cl', '/predict', { inputs: [['a'], ['b']] })).status, 422);
+  assert.equal((await post('r-em', '/', { inputs: 'x' })).json[0].length, 8, 'POST / of an embedding model embeds');
+});
+
+test('toolkit: generation = TGI, model_kwargs, embeddings, token vectors, 404', async () => {
+  await seedEngine('k-tgi', 'tgi');
+  await seedEngine('k-gen', 'toolkit');
+  await seedEngine('k-t2t', 'toolkit', { task: 'text2text-generation' });
+  await seedEngine('k-emb', 'toolkit', { task: 'sentence-embeddings' });
+  await seedEngine('k-fe', 'toolkit', { task: 'feature-extraction' });
+  await seedEngine('k-sim', 'toolkit', { task: 'sentence-similarity' });
+  await seedEngine('k-cls', 'toolkit', { task: 'text-classification' });
+  await seedEngine('k-tei', 'tei', { task: 'feature-extraction' });
+  const params = { max_new_tokens: 5, temperature: 0.5, top_k: 4 };
+  const g = await post('k-gen', '/', { inputs: 'Hello there', parameters: params });
+  assert.equal(g.status, 200);
+  const t = (await post('k-tgi', '/', { inputs: 'Hello there', parameters: params })).json;
+  assert.deepEqual(g.json, t, 'same as TGI POST / (return_full_text true for text-generation)');
+  assert.match(g.json[0].generated_text, /^Hello there /);
+  const nf = await post('k-gen', '/predict', { inputs: 'Hello there', parameters: { ...params, return_full_text: false } });
+  assert.equal(nf.json[0].generated_text, t[0].generated_text.slice('Hello there'.length));
+  const plain = await post('k-gen', '/', { inputs: 'Hello there' });
+  assert.equal(plain.json[0].generated_text, 'Hello there' + await tgiText('k-tgi', 'Hello there', {}), 'no parameters = TGI with parameters {} (greedy)');
+  assert.equal((await post('k-t2t', '/', { inputs: 'Hello there', parameters: { max_new_tokens: 3 } })).json[0].generated_text, await tgiText('k-tgi', 'Hello there', { max_new_tokens: 3 }));
+  const bad = await post('k-gen', '/', { inputs: 'x', parameters: { max_new_tokens: 2, watermark: true, stop: ['a'] } });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(bad.json, { error: "The following `model_kwargs` are not used by the model: ['watermark', 'stop'] (note: typos in the generate arguments will also show up in this list)" });
+  const noIn = await post('k-gen', '/', { prompt: 'x' });
+  assert.equal(noIn.status, 400);
+  assert.match(noIn.json.error, /^Body needs to provide a inputs key/);
+  assert.equal((await post('k-gen', '/', { inputs: 'fail:x' })).status, 400);
+  // embeddings
+  const teiRows = (await post('k-tei', '/embed', { inputs: ['hello', 'world'] })).json;
+  assert.deepEqual((await post('k-emb', '/', { inputs: 'hello' })).json, { embeddings: teiRows[0] });
+  assert.deepEqual((await post('k-emb', '/', { inputs: ['hello', 'world'] })).json, { embeddings: teiRows });
+  const fe = await post('k-fe', '/', { inputs: 'hello big world' });
+  assert.equal(fe.json.length, 1);
+  assert.equal(fe.json[0].length, 3, 'one vector per word');
+  assert.equal(fe.json[0][0].length, 8);
+  assert.equal((await post('k-fe', '/', { inputs: ['a b', 'c'] })).json.length, 2);
+  const sim = await post('k-sim', '/', { inputs: { source_sentence: 'a', sentences: ['a', 'b'] } });
+  assert.equal(sim.json.similarities.length, 2);
+  assert.equal(sim.json.similarities[0], 1);
+  assert.deepEqual((await post('k-cls', '/', { inputs: 'I love it' })).json[0].map((x) => x.label).sort(), ['NEGATIVE', 'POSITIVE']);
+  // routes
+  for (const [m, route] of [['GET', '/info'], ['GET', '/v1/models'], ['POST', '/v1/chat/completions'], ['POST', '/generate'], ['POST', '/v1/completions']]) {
+    const r = await req(m, DP('fake-user', 'k-gen', route), m === 'POST' ? { body: {} } : {});
+    assert.equal(r.status, 404, route);
+    assert.equal(r.text, 'Not Found');
+  }
+  assert.equal((await get('k-gen', '/predict')).status, 405);
+});
+
+test('latency_per_input_ms, with and without slots; GETs never sleep', async () => {
+  await seedEngine('l-tei', 'tei', { task: 'feature-extraction' });
+  await seedEngine('l-vl', 'vllm', { task: 'feature-extraction' });
+  await knobs('l-tei', { latency_ms: 10, latency_per_input_ms: 20 });
+  await knobs('l-vl', { latency_per_input_ms: 15, max_concurrency: 1 });
+  await fake('POST', 'stats/reset');
+  for (const body of [{ inputs: 'a' }, { inputs: ['a', 'b', 'c'] }, { inputs: [] }]) assert.equal((await post('l-tei', '/embed', body)).status, body.inputs.length === 0 ? 400 : 200);
+  assert.equal((await post('l-tei', '/rerank', { query: 'q', texts: ['a', 'b'] })).status, 424);
+  const r4 = await post('l-vl', '/v1/embeddings', { input: ['a', 'b', 'c', 'd'] });
+  assert.equal(r4.status, 200);
+  assert.ok(r4.ms >= 55, `4 inputs x 15 ms took ${r4.ms} ms`);
+  await post('l-vl', '/v1/embeddings', { input: 'a' });
+  await post('l-vl', '/v1/embeddings', 'not json');
+  assert.deepEqual(ctl('latencies', 'fake-user/l-tei').split('\n').filter(Boolean).map(Number), [30, 70, 10, 50]);
+  assert.deepEqual(ctl('latencies', 'fake-user/l-vl').split('\n').filter(Boolean).map(Number), [60, 15, 15]);
+  await knobs('l-tei', { latency_ms: 400 });
+  for (const route of ['/info', '/health', '/']) {
+    const g = await get('l-tei', route);
+    assert.equal(g.status, 200);
+    assert.ok(g.ms < 200, `GET ${route} took ${g.ms} ms`);
+  }
+  assert.equal(ctl('latencies', 'fake-user/l-tei').split('\n').filter(Boolean).length, 4, 'GETs record no latency');
+  assert.match(ctlFails('endpoint', 'fake-user/l-tei', '{"latency_per_inputs_ms":1}'), /unknown endpoint knob/);
 });
 
 // ------------------------------------------------------------ data plane: auth and states

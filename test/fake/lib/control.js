@@ -528,10 +528,23 @@ function handleCatalog(state, ctx) {
 }
 
 // ------------------------------------------------------------- seeding
+// The image Hugging Face deploys for a task when none is given (README
+// "hfctl seed"): TGI for generation, TEI for embeddings, the toolkit otherwise.
+const SEED_TGI_TASKS = new Set(['text-generation', 'text2text-generation', 'conversational']);
+const SEED_TEI_TASKS = new Set(['feature-extraction', 'sentence-embeddings', 'sentence-similarity']);
+const SEED_TGI_URL = 'ghcr.io/huggingface/text-generation-inference:3.3.6';
+const SEED_TEI_URL = 'ghcr.io/huggingface/text-embeddings-inference:cpu-1.9.3';
+function defaultImage(task) {
+  if (task === undefined || task === null || SEED_TGI_TASKS.has(task)) return { tgi: { url: SEED_TGI_URL } };
+  if (SEED_TEI_TASKS.has(task)) return { tei: { url: SEED_TEI_URL } };
+  return { huggingface: {} };
+}
+
 // `hfctl seed ns/name {...}`: create an endpoint directly (no token), from a
 // flat description or API-shaped parts, in any state (default running).
 function seed(state, ns, name, spec, now) {
   const s = spec || {};
+  const task = s.model && 'task' in s.model ? s.model.task : s.task === undefined ? 'text-generation' : s.task;
   const body = {
     accountId: null,
     name,
@@ -552,7 +565,7 @@ function seed(state, ns, name, spec, now) {
       revision: s.revision !== undefined ? s.revision : null,
       framework: s.framework || 'pytorch',
       // A flat image with a top-level url is wrapped as {"custom": ...}, like HH does.
-      image: s.image ? (typeof s.image.url === 'string' ? { custom: s.image } : s.image) : { huggingface: {} },
+      image: s.image ? (typeof s.image.url === 'string' ? { custom: s.image } : s.image) : defaultImage(task),
       ...(s.task === undefined ? { task: 'text-generation' } : s.task === null ? {} : { task: s.task }),
       ...(s.env ? { env: s.env } : {}),
       ...(s.secrets ? { secrets: s.secrets } : {}),

@@ -5,7 +5,9 @@
 // of a real endpoint does -- auth (doc/protocol.md §7.17), endpoint state (§6.7:
 // 503 while starting, X-Scale-Up-Timeout, 400 when paused, 502 when failed),
 // concurrency slots and latency knobs (latency.js) -- then hands the request
-// to the engine chosen by image/task: tgi.js, tei.js or tasks.js.
+// to the engine chosen by the image key (engineOf): tgi.js, tei.js,
+// openai.js (vLLM, SGLang, llama.cpp), toolkit.js, or for `custom`, `hfServe`
+// and unknown keys by the task (tgi.js, tei.js, tasks.js).
 
 const { json, text, empty, sleep } = require('./util');
 const { bearer } = require('./control');
@@ -13,19 +15,68 @@ const { healthRoute } = require('./state');
 const tgi = require('./tgi');
 const tei = require('./tei');
 const tasks = require('./tasks');
+const openai = require('./openai');
+const toolkit = require('./toolkit');
 const { Latency } = require('./latency');
 
 const TGI_TASKS = new Set(['text-generation', 'text2text-generation', 'conversational']);
 const TEI_TASKS = new Set(['feature-extraction', 'sentence-embeddings', 'sentence-similarity']);
-const TGI_IMAGES = new Set(['tgi', 'tgiNeuron', 'vLLM', 'sGLang', 'llamacpp']);
+
+// Engine objects: handle(state, ep, ctx) -> response; health(ctx, status);
+// overloaded(); notFound(); headers (added to every answer of the engine).
+const healthcheckError = (ctx, status) => (status === 200 ? empty(200) : json(status, { error: 'unhealthy', error_type: 'healthcheck' }));
+const ENGINES = {
+  tgi: {
+    name: 'tgi', handle: tgi.handle, health: healthcheckError, headers: null,
+    overloaded: () => json(429, { error: 'Model is overloaded', error_type: 'overloaded' }), notFound: () => empty(404),
+  },
+  tei: { name: 'tei', handle: tei.handle, health: tei.health, overloaded: tei.overloaded, notFound: () => empty(404), headers: null },
+  tasks: {
+    name: 'tasks', handle: tasks.handle, health: healthcheckError, headers: null,
+    overloaded: () => json(429, { error: 'Model is overloaded', error_type: 'overloaded' }), notFound: () => empty(404),
+  },
+  toolkit: toolkit.engine,
+  vllm: openai.engines.vllm,
+  sglang: openai.engines.sglang,
+  llamacpp: openai.engines.llamacpp,
+};
+const BY_IMAGE = {
+  tgi: ENGINES.tgi, tgiNeuron: ENGINES.tgi,
+  tei: ENGINES.tei,
+  vLLM: ENGINES.vllm, vLLMNeuron: ENGINES.vllm,
+  sGLang: ENGINES.sglang,
+  llamacpp: ENGINES.llamacpp,
+  huggingface: ENGINES.toolkit, huggingfaceNeuron: ENGINES.toolkit,
+};
 
 function engineOf(ep) {
   const key = Object.keys(ep.model.image)[0];   // imageVariant(ep.model.image).key
-  if (TGI_IMAGES.has(key)) return tgi;
-  if (key === 'tei') return tei;
-  if (TGI_TASKS.has(ep.model.task)) return tgi;
-  if (TEI_TASKS.has(ep.model.task)) return tei;
-  return tasks;
+  const e = Object.prototype.hasOwnProperty.call(BY_IMAGE, key) ? BY_IMAGE[key] : null;
+  if (e) return e;
+  // custom, hfServe, anything else: by task.
+  if (TGI_TASKS.has(ep.model.task)) return ENGINES.tgi;
+  if (TEI_TASKS.has(ep.model.task)) return ENGINES.tei;
+  return ENGINES.tasks;
+}
+
+// Inputs of a request body, for latency_per_input_ms: the length of the
+// array in `inputs`, `input` or `texts` (the first present), else 1.
+function countInputs(bodyText) {
+  let b;
+  try { b = JSON.parse(bodyText); } catch (e) { return 1; }
+  if (b === null || typeof b !== 'object' || Array.isArray(b)) return 1;
+  for (const k of ['inputs', 'input', 'texts']) {
+    if (k in b) return Array.isArray(b[k]) ? b[k].length : 1;
+  }
+  return 1;
+}
+
+// The engine's own headers (llama.cpp's Server) on a response or a promise of one.
+function decorate(eng, r) {
+  if (!eng.headers || !r) return r;
+  if (typeof r.then === 'function') return r.then((x) => decorate(eng, x));
+  r.headers = { ...(r.headers || {}), ...eng.headers };
+  return r;
 }
 
 const FAILED_HTML = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
@@ -136,46 +187,57 @@ class DataPlane {
 
   serve(ctx, ep, key) {
     ep.lastActivity = Date.now();
+    const eng = engineOf(ep);
+    return decorate(eng, this.serveEngine(ctx, ep, key, eng));
+  }
 
-    // Health route: 200 empty body (doc/protocol.md §6.5), knob health_status.
+  serveEngine(ctx, ep, key, eng) {
+    // Health route, per engine (README "Data plane"), knob health_status.
     if (ctx.method === 'GET' && (ctx.route === '/' || ctx.route === '/health' || ctx.route === '/ping' || ctx.route === healthRoute(ep))) {
-      const st = ctx.knob('health_status');
-      return st === 200 ? empty(200) : json(st, { error: 'unhealthy', error_type: 'healthcheck' });
+      return eng.health(ctx, ctx.knob('health_status'));
     }
 
     // Payload limit (doc/protocol.md §7.21): axum DefaultBodyLimit rejection.
     if (ctx.bodyBytes > ctx.knob('payload_limit')) return text(413, 'Failed to buffer the request body: length limit exceeded');
 
+    // Only POSTs queue for a slot and sleep a latency: probes and other
+    // GETs (/info, /v1/models, ...) are answered at once.
+    if (ctx.method !== 'POST') return this.run(ctx, ep, eng);
+
+    const perInput = ctx.knob('latency_per_input_ms');
+    const extra = perInput > 0 ? perInput * countInputs(ctx.bodyText) : 0;
     const max = ctx.knob('max_concurrency');
     const maxQueue = ctx.knob('max_queue');
-    if (max) return this.serveInSlot(ctx, ep, key, max, maxQueue);
-    const lat = this.latency.next(key, ctx.knob);
-    if (lat > 0) return this.serveLater(ctx, ep, lat);
+    if (max) return this.serveInSlot(ctx, ep, key, max, maxQueue, eng, extra);
+    const lat = this.latency.next(key, ctx.knob, extra);
+    if (lat > 0) return this.serveLater(ctx, ep, lat, eng);
     if (ctx.aborted) return null;
-    ep.lastActivity = Date.now();
-    return engineOf(ep).handle(this.state, ep, ctx) || empty(404);
+    return this.run(ctx, ep, eng);
   }
 
-  async serveInSlot(ctx, ep, key, max, maxQueue) {
+  run(ctx, ep, eng) {
+    ep.lastActivity = Date.now();
+    return eng.handle(this.state, ep, ctx) || eng.notFound();
+  }
+
+  async serveInSlot(ctx, ep, key, max, maxQueue, eng, extra) {
     const slot = await this.acquire(key, max, maxQueue);
-    if (slot === false) return json(429, { error: 'Model is overloaded', error_type: 'overloaded' });
+    if (slot === false) return eng.overloaded();
     try {
-      const lat = this.latency.next(key, ctx.knob);
+      const lat = this.latency.next(key, ctx.knob, extra);
       if (lat > 0) await sleep(lat);
       if (ctx.aborted) return null;
-      ep.lastActivity = Date.now();
-      return engineOf(ep).handle(this.state, ep, ctx) || empty(404);
+      return this.run(ctx, ep, eng);
     } finally {
       this.release(slot);
     }
   }
 
-  async serveLater(ctx, ep, lat) {
+  async serveLater(ctx, ep, lat, eng) {
     await sleep(lat);
     if (ctx.aborted) return null;
-    ep.lastActivity = Date.now();
-    return engineOf(ep).handle(this.state, ep, ctx) || empty(404);
+    return this.run(ctx, ep, eng);
   }
 }
 
-module.exports = { DataPlane, engineOf };
+module.exports = { DataPlane, engineOf, ENGINES, countInputs };

@@ -12,7 +12,8 @@
 // seed gives the same sequence of latencies, request after request.  The
 // sequence restarts when latency_seed is written (config or endpoint knob)
 // and on stats-reset.  Latencies are whole milliseconds, the value recorded
-// being the value slept.
+// being the value slept.  Only POST requests draw one (dataplane.js); a
+// POST also sleeps latency_per_input_ms once per input in its body.
 
 const DISTRIBUTIONS = ['constant', 'lognormal'];
 const RECORD_CAP = 1000000;   // latencies kept; later ones are only counted
@@ -68,7 +69,8 @@ class Latency {
 
   // The service time of the request now being served on endpoint `key`,
   // recorded.  A request that sleeps nothing draws nothing (latency_ms only).
-  next(key, knob) {
+  // `extra` (latency_per_input_ms times the request's inputs) is added to the draw.
+  next(key, knob, extra) {
     let ms;
     if (knob('latency_dist') === 'constant' && !(knob('jitter_ms') > 0)) ms = knob('latency_ms');
     else {
@@ -77,6 +79,7 @@ class Latency {
       if (!g || g.seed !== seed) { g = { seed, rand: mulberry32(seed) }; this.rngs.set(key, g); }
       ms = draw(knob, g.rand);
     }
+    if (extra > 0) ms += extra;
     if (this.served.length < RECORD_CAP) { this.served.push(ms); this.keys.push(key); } else this.dropped++;
     return ms;
   }

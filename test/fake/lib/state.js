@@ -18,6 +18,7 @@ const DEFAULT_CONFIG = Object.freeze({
   cold_start_ms: 200,       // scaledToZero wake-up: initializing -> running
   latency_ms: 0,            // data-plane service time per request
   jitter_ms: 0,             // + uniform random [0, jitter_ms)
+  latency_per_input_ms: 0,  // + this much per input of a POST (inputs/input/texts array length, else 1)
   latency_dist: 'constant', // or 'lognormal' (latency.js)
   latency_median_ms: 0,     // lognormal: median service time
   latency_sigma: 0,         // lognormal: standard deviation of ln(service time)
@@ -25,7 +26,8 @@ const DEFAULT_CONFIG = Object.freeze({
   max_concurrency: 0,       // data-plane slots per endpoint, 0 = unlimited
   max_queue: 0,             // requests waiting for a slot before 429, 0 = unlimited
   payload_limit: 2000000,   // TGI/TEI --payload-limit (doc/protocol.md §7.21) -> 413
-  max_batch_size: 32,       // TEI max_client_batch_size -> 413 validation
+  max_batch_size: 32,       // TEI max_client_batch_size -> 422 Validation (also in /info)
+  openai_max_inputs: 0,     // vLLM/SGLang/llama.cpp /v1/embeddings inputs per request, 0 = no limit
   dimensions: 8,            // embedding size
   max_new_tokens_default: 20,
   max_new_tokens_cap: 100,
@@ -47,7 +49,7 @@ const DEFAULT_CONFIG = Object.freeze({
 // knob falls back to the global config of the same name.
 const ENDPOINT_KNOBS = new Set([
   'latency_ms', 'jitter_ms', 'latency_dist', 'latency_median_ms', 'latency_sigma', 'latency_seed',
-  'max_concurrency', 'max_queue', 'payload_limit', 'max_batch_size',
+  'latency_per_input_ms', 'max_concurrency', 'max_queue', 'payload_limit', 'max_batch_size', 'openai_max_inputs',
   'dimensions', 'pending_ms', 'initializing_ms', 'updating_ms', 'cold_start_ms', 'health_status',
   'fail_deploy', 'fail_update',
 ]);

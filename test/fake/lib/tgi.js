@@ -392,4 +392,6 @@ function handle(state, ep, ctx) {
   }
 }
 
-module.exports = { handle, tgiError, readJson };
+// Shared with openai.js (chat of vLLM, SGLang, llama.cpp is TGI's, keys
+// built the same way) and toolkit.js (same generated text as TGI).
+module.exports = { handle, tgiError, readJson, keyParams, isJsonGrammar, isJsonContentType, chatResponse, defaultParams, Params };
