@@ -139,6 +139,218 @@ REVOKE ALL ON FUNCTION @extschema@.jobs() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.jobs() TO hfendpoints_user, pg_read_all_stats;
 GRANT SELECT ON @extschema@.jobs TO hfendpoints_user, pg_read_all_stats;
 
+-- The inference functions take engine => 'tgi', 'tei', 'vllm', 'sglang',
+-- 'llamacpp' or 'toolkit', which forces the engine a call speaks to (by
+-- default the endpoint's image decides, or probes of its URL).  A new
+-- argument is a new signature: drop and create them again, with their
+-- grants.
+DROP FUNCTION @extschema@.text_generation(text, text, integer, double precision, integer,
+    double precision, double precision, double precision, double precision, boolean, bigint,
+    text[], boolean, integer, boolean, jsonb, text, jsonb);
+DROP FUNCTION @extschema@.chat_completion(text, jsonb, integer, double precision,
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb);
+DROP FUNCTION @extschema@.chat(text, text, text, integer, double precision,
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb);
+DROP FUNCTION @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer);
+DROP FUNCTION @extschema@.text_generation_batch(text, text[], integer, double precision, integer,
+    double precision, double precision, double precision, double precision, boolean, bigint,
+    text[], boolean, integer, boolean, jsonb, text, jsonb, text);
+DROP FUNCTION @extschema@.chat_batch(text, text[], text, integer, double precision,
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text);
+DROP FUNCTION @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text);
+
+CREATE FUNCTION @extschema@.text_generation(
+    endpoint text,
+    prompt text,
+    max_new_tokens integer DEFAULT NULL,
+    temperature double precision DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    top_p double precision DEFAULT NULL,
+    typical_p double precision DEFAULT NULL,
+    repetition_penalty double precision DEFAULT NULL,
+    frequency_penalty double precision DEFAULT NULL,
+    do_sample boolean DEFAULT NULL,
+    seed bigint DEFAULT NULL,
+    stop text[] DEFAULT NULL,
+    return_full_text boolean DEFAULT NULL,
+    truncate integer DEFAULT NULL,
+    watermark boolean DEFAULT NULL,
+    grammar jsonb DEFAULT NULL,
+    adapter_id text DEFAULT NULL,
+    extra_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_text_generation'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.text_generation(text, text, integer, double precision, integer,
+    double precision, double precision, double precision, double precision, boolean, bigint,
+    text[], boolean, integer, boolean, jsonb, text, jsonb, text) IS
+    'generates text from a prompt with TGI''s parameters, on any engine (TGI and the toolkit: POST {url}; vLLM, SGLang, llama.cpp: POST {url}/v1/completions)';
+
+CREATE FUNCTION @extschema@.chat_completion(
+    endpoint text,
+    messages jsonb,
+    max_tokens integer DEFAULT NULL,
+    temperature double precision DEFAULT NULL,
+    top_p double precision DEFAULT NULL,
+    seed bigint DEFAULT NULL,
+    stop text[] DEFAULT NULL,
+    frequency_penalty double precision DEFAULT NULL,
+    presence_penalty double precision DEFAULT NULL,
+    response_format jsonb DEFAULT NULL,
+    tools jsonb DEFAULT NULL,
+    tool_choice jsonb DEFAULT NULL,
+    extra jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hfendpoints_chat_completion'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.chat_completion(text, jsonb, integer, double precision,
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb, text) IS
+    'sends an OpenAI-style chat completion request (POST {url}/v1/chat/completions) and returns the whole response';
+
+CREATE FUNCTION @extschema@.chat(
+    endpoint text,
+    prompt text,
+    system text DEFAULT NULL,
+    max_tokens integer DEFAULT NULL,
+    temperature double precision DEFAULT NULL,
+    top_p double precision DEFAULT NULL,
+    seed bigint DEFAULT NULL,
+    stop text[] DEFAULT NULL,
+    frequency_penalty double precision DEFAULT NULL,
+    presence_penalty double precision DEFAULT NULL,
+    response_format jsonb DEFAULT NULL,
+    extra jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_chat'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.chat(text, text, text, integer, double precision,
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text) IS
+    'sends a prompt (and an optional system message) as a chat completion and returns the first choice''s text';
+
+CREATE FUNCTION @extschema@.feature_extraction(
+    endpoint text,
+    input text,
+    normalized boolean DEFAULT NULL,
+    truncate boolean DEFAULT NULL,
+    prompt_name text DEFAULT NULL,
+    truncation_direction text DEFAULT NULL,
+    dimensions integer DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS real[]
+AS 'MODULE_PATHNAME', 'hfendpoints_feature_extraction'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer, text) IS
+    'computes the embedding of a text (TEI: POST {url}; vLLM, SGLang, llama.cpp: POST {url}/v1/embeddings; the toolkit''s pipelines)';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.text_generation(text, text, integer, double precision, integer,
+        double precision, double precision, double precision, double precision, boolean, bigint,
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text),
+    @extschema@.chat_completion(text, jsonb, integer, double precision,
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb, text),
+    @extschema@.chat(text, text, text, integer, double precision,
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text),
+    @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.text_generation(text, text, integer, double precision, integer,
+        double precision, double precision, double precision, double precision, boolean, bigint,
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text),
+    @extschema@.chat_completion(text, jsonb, integer, double precision,
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb, text),
+    @extschema@.chat(text, text, text, integer, double precision,
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text),
+    @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer, text)
+TO hfendpoints_user;
+
+CREATE FUNCTION @extschema@.text_generation_batch(
+    endpoint text,
+    prompts text[],
+    max_new_tokens integer DEFAULT NULL,
+    temperature double precision DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    top_p double precision DEFAULT NULL,
+    typical_p double precision DEFAULT NULL,
+    repetition_penalty double precision DEFAULT NULL,
+    frequency_penalty double precision DEFAULT NULL,
+    do_sample boolean DEFAULT NULL,
+    seed bigint DEFAULT NULL,
+    stop text[] DEFAULT NULL,
+    return_full_text boolean DEFAULT NULL,
+    truncate integer DEFAULT NULL,
+    watermark boolean DEFAULT NULL,
+    grammar jsonb DEFAULT NULL,
+    adapter_id text DEFAULT NULL,
+    extra_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_text_generation_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.text_generation_batch(text, text[], integer, double precision, integer,
+    double precision, double precision, double precision, double precision, boolean, bigint,
+    text[], boolean, integer, boolean, jsonb, text, jsonb, text, text) IS
+    'generates text for many prompts at once, concurrently; one row per prompt in input order';
+
+CREATE FUNCTION @extschema@.chat_batch(
+    endpoint text,
+    prompts text[],
+    system text DEFAULT NULL,
+    max_tokens integer DEFAULT NULL,
+    temperature double precision DEFAULT NULL,
+    top_p double precision DEFAULT NULL,
+    seed bigint DEFAULT NULL,
+    stop text[] DEFAULT NULL,
+    frequency_penalty double precision DEFAULT NULL,
+    presence_penalty double precision DEFAULT NULL,
+    response_format jsonb DEFAULT NULL,
+    extra jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_chat_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.chat_batch(text, text[], text, integer, double precision,
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text, text) IS
+    'chats with many prompts at once, concurrently; one row per prompt with the first choice''s text';
+
+CREATE FUNCTION @extschema@.feature_extraction_batch(
+    endpoint text,
+    inputs text[],
+    normalized boolean DEFAULT NULL,
+    truncate boolean DEFAULT NULL,
+    prompt_name text DEFAULT NULL,
+    truncation_direction text DEFAULT NULL,
+    dimensions integer DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output real[], error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_feature_extraction_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text, text) IS
+    'computes embeddings for many texts at once, concurrently; one row per text in input order';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.text_generation_batch(text, text[], integer, double precision, integer,
+        double precision, double precision, double precision, double precision, boolean, bigint,
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text, text),
+    @extschema@.chat_batch(text, text[], text, integer, double precision,
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text, text),
+    @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.text_generation_batch(text, text[], integer, double precision, integer,
+        double precision, double precision, double precision, double precision, boolean, bigint,
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text, text),
+    @extschema@.chat_batch(text, text[], text, integer, double precision,
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text, text),
+    @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text, text)
+TO hfendpoints_user;
+-- (end of the engine argument)
+
 -- enrich names rows by key, not ctid, and runs on the task table
 -- (src/tasks/): its parameters are the task function's own arguments,
 -- checked before the endpoint is woken, and it asks C for its tasks.

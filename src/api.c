@@ -29,7 +29,7 @@ hfe_api_send(const HfeServer *server, const char *method, const char *path,
 
 	req = hfe_http_request(method, psprintf("%s%s", server->api_url, path),
 						   server->token);
-	hfe_tag_request(req, server->serverid, HFE_LABEL_MANAGEMENT_API, false);
+	hfe_tag_request(req, server->serverid, HFE_LABEL_MANAGEMENT_API);
 	if (body != NULL)
 		hfe_http_set_json_body(req, body);
 	hfe_http_perform(req);
@@ -86,7 +86,7 @@ hfe_whoami(const HfeServer *server)
 
 	req = hfe_http_request("GET", psprintf("%s/api/whoami-v2", server->hub_url),
 						   server->token);
-	hfe_tag_request(req, server->serverid, HFE_LABEL_HUB, false);
+	hfe_tag_request(req, server->serverid, HFE_LABEL_HUB);
 	hfe_http_perform(req);
 	json = hfe_api_result(req, "look up the token's user (whoami)");
 	if (!cJSON_IsObject(json) || hfe_json_string(json, "name") == NULL)
@@ -284,6 +284,17 @@ read_int(FieldReader *r, const char *path, int *value)
 	return true;
 }
 
+/* The key of model.image, a one-key union (doc/protocol.md §3.2), or NULL. */
+static char *
+read_image_key(FieldReader *r)
+{
+	const cJSON *image = hfe_json_path(r->root, "model.image");
+
+	if (!cJSON_IsObject(image) || image->child == NULL || image->child->string == NULL)
+		return NULL;
+	return pstrdup(image->child->string);
+}
+
 /*
  * An RFC 3339 timestamp (doc/protocol.md §7.1: 0 to 9 fractional digits).
  * Its shape is checked here, so that timestamptz input never sees anything
@@ -462,6 +473,7 @@ hfe_endpoint_from_json(cJSON *obj, const char *namespace, const char *action)
 	ep->revision = read_string(&r, "model.revision", false);
 	ep->task = read_string(&r, "model.task", false);
 	ep->framework = read_string(&r, "model.framework", false);
+	ep->image = read_image_key(&r);
 	ep->status = read_string(&r, "status.state", true);
 	ep->url = read_string(&r, "status.url", false);
 	ep->type = read_string(&r, "type", false);

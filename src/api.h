@@ -27,6 +27,7 @@ typedef struct HfeEndpoint
 	char	   *revision;
 	char	   *task;
 	char	   *framework;
+	char	   *image;			/* the key of model.image ("tgi", "vLLM"...) */
 	char	   *status;
 	char	   *url;
 	char	   *type;

@@ -6,13 +6,16 @@
  *		functions (text_generation_batch, ...) and each batch of enrich
  *		run on it.
  *
- * A batch resolves its endpoint once, builds one request per non-NULL
- * input with the task's body builder (the same as its single-row
- * function's), sends them all through hfe_http_perform_each() with up to
- * hfendpoints.max_concurrency in flight, and parses each answer as it
- * completes.  Each failed request was already retried on its own by the
- * engine; what still failed either raises (on_error => 'raise') or is
- * reported in the row's error column (on_error => 'null').
+ * A batch resolves its endpoint and its engine once, then streams its
+ * requests through hfe_http_perform_stream() with up to
+ * hfendpoints.max_concurrency in flight: one request per non-NULL input,
+ * or one per pack of inputs where the engine takes several (TEI and the
+ * OpenAI embeddings route), built by the task's body builder as its
+ * single-row function's, and parses each answer as it completes.  Each
+ * failed request was already retried on its own by the engine; a pack the
+ * engine refuses as a whole is split in two and sent again, so that one
+ * bad input fails alone.  What still failed either raises (on_error =>
+ * 'raise') or is reported in the rows' error column (on_error => 'null').
  *
  * Each call shows in hfendpoints.jobs while it runs (jobs.c), unless it
  * is one batch of an enrich job, whose progress enrich reports itself.
@@ -36,16 +39,16 @@
 #include "batch.h"
 #include "guc.h"
 #include "jobs.h"
-#include "observer.h"
 #include "stats.h"
 #include "target.h"
 
-/* One batch: the inputs' request bodies (NULL for a NULL input). */
+/* One batch: its inputs, and how they are sent. */
 typedef struct Batch
 {
 	int			n;
-	char	  **bodies;
-	const HfeTaskCall *call;
+	const Datum *inputs;
+	const bool *nulls;
+	HfeTaskCall *call;
 	HfeRoute	route;
 	const char *path;
 	const char *job;			/* its name in hfendpoints.jobs */
@@ -59,7 +62,7 @@ typedef struct Batch
  * so that a batch holds at most its window of raw bodies
  * (hfendpoints.max_concurrency of them, each at most
  * hfendpoints.max_response_size), plus FAILED_BODY_KEEP bytes per failed
- * row, however many rows it has.
+ * request, however many rows it has.
  */
 typedef struct BatchSink
 {
@@ -74,19 +77,43 @@ typedef struct BatchSink
 /* A failed response keeps this much of its body, for the error's detail. */
 #define FAILED_BODY_KEEP 16384
 
-/* What the engine's done callback needs while a batch runs. */
+/* A pack holds at most this much input text, whatever the engine's count. */
+#define PACK_MAX_BYTES (1024 * 1024)
+
+/*
+ * One request of a batch: the inputs it carries (one, or a pack of several
+ * where the engine takes them), in its own memory context.  A pack whose
+ * request is refused as a whole is sent again as two halves, down to the
+ * one input that the engine refuses (hfe_task_should_split).
+ */
+typedef struct Pack
+{
+	int			n;
+	int		   *inputs;			/* input numbers, ascending */
+	HfeHttpRequest *req;
+	HfeFailure *parse_error;	/* answered, but not as promised */
+	int			failed_input;	/* the input parse_error is about, or -1
+								 * for all of them */
+	MemoryContext cxt;
+} Pack;
+
+/* What the engine's callbacks need while a batch runs. */
 typedef struct BatchRun
 {
 	Batch	   *batch;
 	BatchSink  *sink;
-	const HfeTarget *target;
-	int		   *input_of_req;	/* the input each request answers */
-	int		   *req_of_slot;	/* the request at each position of the array
-								 * being sent (NULL: the same) */
-	bool	   *parsed;			/* request answered and its row put */
-	HfeFailure **parse_error;	/* request answered, but not as promised */
+	HfeTarget  *target;
+	int			next_input;		/* the next input not yet in a pack */
+	int			max_inputs;		/* inputs per pack, lowered when refused */
+	List	   *pending;		/* packs to send before new ones: halves of
+								 * split packs, packs sent again */
+	List	   *in_flight;
+	List	   *failed;			/* packs that failed, in no order */
+	int64		done;			/* inputs answered */
+	int64		nfailed;		/* inputs that failed alone in an answer */
+	bool		raise_errors;
 	MemoryContext row_cxt;		/* one response's parsing, reset after it */
-	MemoryContext run_cxt;		/* what outlives a response: its error */
+	MemoryContext run_cxt;		/* what outlives a response */
 } BatchRun;
 
 static void
@@ -151,43 +178,276 @@ sink_end(BatchSink *sink, FunctionCallInfo fcinfo)
 	ExecDropSingleTupleTableSlot(sink->get_slot);
 }
 
-/*
- * The engine's done callback: parse a successful response into its row
- * and free the body; of a failed one keep only the start, for its error,
- * which is decided once every request is done (a stale URL may yet be
- * retried).
- */
+static Pack *
+new_pack(BatchRun *run, int n, const int *inputs)
+{
+	MemoryContext cxt = AllocSetContextCreate(run->run_cxt, "hfendpoints batch request",
+											  ALLOCSET_SMALL_SIZES);
+	Pack	   *pack = MemoryContextAllocZero(cxt, sizeof(Pack));
+
+	pack->cxt = cxt;
+	pack->n = n;
+	pack->failed_input = -1;
+	pack->inputs = MemoryContextAlloc(cxt, sizeof(int) * n);
+	memcpy(pack->inputs, inputs, sizeof(int) * n);
+	return pack;
+}
+
+/* The next inputs, up to the pack's limits; NULL when all are packed. */
+static Pack *
+next_pack(BatchRun *run)
+{
+	Batch	   *batch = run->batch;
+	int		   *inputs = palloc(sizeof(int) * run->max_inputs);
+	int			n = 0;
+	size_t		bytes = 0;
+	Pack	   *pack;
+
+	while (run->next_input < batch->n && n < run->max_inputs)
+	{
+		int			i = run->next_input;
+
+		if (!batch->nulls[i])
+		{
+			size_t		len = batch->call->task->input_type == TEXTOID ?
+				VARSIZE_ANY_EXHDR(DatumGetPointer(batch->inputs[i])) : 0;
+
+			if (n > 0 && bytes + len > PACK_MAX_BYTES)
+				break;
+			bytes += len;
+			inputs[n++] = i;
+		}
+		run->next_input++;
+	}
+	pack = n > 0 ? new_pack(run, n, inputs) : NULL;
+	pfree(inputs);
+	return pack;
+}
+
+/* Build the pack's request, in its own context. */
 static void
-request_done(HfeHttpRequest *req, void *arg)
+make_request(BatchRun *run, Pack *pack)
+{
+	Batch	   *batch = run->batch;
+	MemoryContext old = MemoryContextSwitchTo(pack->cxt);
+	Datum	   *values = palloc(sizeof(Datum) * pack->n);
+
+	for (int k = 0; k < pack->n; k++)
+		values[k] = batch->inputs[pack->inputs[k]];
+	pack->req = hfe_target_request(run->target, batch->route, batch->path,
+								   batch->call->part->build_body(batch->call, values, pack->n));
+	MemoryContextSwitchTo(old);
+}
+
+/* The engine asks for the next request whenever a slot is free. */
+static HfeHttpRequest *
+batch_next(void *arg)
 {
 	BatchRun   *run = (BatchRun *) arg;
-	int			r = run->req_of_slot ? run->req_of_slot[req->engine_index] : req->engine_index;
+	Pack	   *pack;
+	MemoryContext old;
+
+	if (run->pending != NIL)
+	{
+		pack = linitial(run->pending);
+		run->pending = list_delete_first(run->pending);
+	}
+	else if ((pack = next_pack(run)) == NULL)
+		return NULL;
+	if (pack->req == NULL)
+		make_request(run, pack);
+	old = MemoryContextSwitchTo(run->run_cxt);
+	run->in_flight = lappend(run->in_flight, pack);
+	MemoryContextSwitchTo(old);
+	return pack->req;
+}
+
+static Pack *
+take_in_flight(BatchRun *run, HfeHttpRequest *req)
+{
+	ListCell   *lc;
+
+	foreach(lc, run->in_flight)
+	{
+		Pack	   *pack = lfirst(lc);
+
+		if (pack->req == req)
+		{
+			run->in_flight = foreach_delete_current(run->in_flight, lc);
+			return pack;
+		}
+	}
+	elog(ERROR, "hfendpoints: an answer without its request");
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Send a refused pack again as two halves, first half first. */
+static void
+split_pack(BatchRun *run, Pack *pack)
+{
+	int			half = pack->n / 2;
+	Pack	   *first = new_pack(run, half, pack->inputs);
+	Pack	   *second = new_pack(run, pack->n - half, pack->inputs + half);
+	MemoryContext old;
+
+	if (hfe_task_size_refused(pack->req) && pack->n <= run->max_inputs)
+		run->max_inputs = Max(1, half);
+	old = MemoryContextSwitchTo(run->run_cxt);
+	run->pending = lcons(second, run->pending);
+	run->pending = lcons(first, run->pending);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(pack->cxt);
+}
+
+/*
+ * The engine's done callback: parse a successful response into its rows
+ * and free the pack; split a pack refused as a whole; of a failed one keep
+ * only the start of its body, for its error, which is decided once every
+ * request is done (a stale URL may yet be retried).
+ */
+static void
+batch_done(HfeHttpRequest *req, void *arg)
+{
+	BatchRun   *run = (BatchRun *) arg;
+	Pack	   *pack = take_in_flight(run, req);
+	const HfeTaskCall *call = run->batch->call;
 	MemoryContext old;
 	HfeFailure *failure = NULL;
-	HfeAnswer	answer = {(Datum) 0, false, -1};
+	HfeAnswer  *answers;
+	Datum	   *values;
 
 	if (!hfe_http_ok(req))
 	{
+		if (hfe_task_should_split(req, pack->n))
+		{
+			split_pack(run, pack);
+			return;
+		}
 		hfe_http_release_response(req, FAILED_BODY_KEEP);
+		old = MemoryContextSwitchTo(run->run_cxt);
+		run->failed = lappend(run->failed, pack);
+		MemoryContextSwitchTo(old);
 		return;
 	}
 	old = MemoryContextSwitchTo(run->row_cxt);
-	if (run->batch->call->part->parse(req, &answer, &failure))
+	answers = palloc0(sizeof(HfeAnswer) * pack->n);
+	values = palloc(sizeof(Datum) * pack->n);
+	for (int k = 0; k < pack->n; k++)
 	{
-		sink_put(run->sink, run->input_of_req[r], answer.value, answer.isnull, NULL);
-		run->parsed[r] = true;
-		if (answer.tokens > 0 && req->generated_tokens < 0)
-			hfe_stats_count_tokens(run->target->server->serverid, run->target->stats_label,
-								   answer.tokens);
+		answers[k].tokens = -1;
+		values[k] = run->batch->inputs[pack->inputs[k]];
 	}
-	else
+	if (call->part->parse(call, req, values, pack->n, answers, &failure))
 	{
-		MemoryContextSwitchTo(run->run_cxt);
-		run->parse_error[r] = hfe_failure_copy(failure);
+		int			nfailed = 0;
+
+		for (int k = 0; k < pack->n; k++)
+		{
+			if (answers[k].failure != NULL)
+			{
+				/* this input alone failed: it raises, or its row says why */
+				if (run->raise_errors)
+				{
+					MemoryContextSwitchTo(pack->cxt);
+					pack->parse_error = hfe_failure_copy(answers[k].failure);
+					pack->failed_input = k;
+					MemoryContextSwitchTo(run->run_cxt);
+					run->failed = lappend(run->failed, pack);
+					MemoryContextSwitchTo(old);
+					MemoryContextReset(run->row_cxt);
+					hfe_http_release_response(req, 0);
+					return;
+				}
+				sink_put(run->sink, pack->inputs[k], (Datum) 0, true,
+						 hfe_failure_line(answers[k].failure));
+				nfailed++;
+				continue;
+			}
+			sink_put(run->sink, pack->inputs[k], answers[k].value, answers[k].isnull, NULL);
+			if (answers[k].tokens > 0 && req->generated_tokens < 0)
+				hfe_stats_count_tokens(run->target->server->serverid,
+									   run->target->stats_label, answers[k].tokens);
+		}
+		run->done += pack->n - nfailed;
+		run->nfailed += nfailed;
+		hfe_job_rows_finished(pack->n - nfailed, true);
+		if (nfailed > 0)
+			hfe_job_rows_finished(nfailed, false);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(run->row_cxt);
+		MemoryContextDelete(pack->cxt);
+		return;
 	}
+	MemoryContextSwitchTo(pack->cxt);
+	pack->parse_error = hfe_failure_copy(failure);
+	MemoryContextSwitchTo(run->run_cxt);
+	run->failed = lappend(run->failed, pack);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(run->row_cxt);
 	hfe_http_release_response(req, 0);
+}
+
+/*
+ * After the stream: a cached URL gone stale (connection refused, 404...)
+ * is resolved once more, and what failed for it is sent again.  True when
+ * packs were put back to send.
+ */
+static bool
+resend_stale(BatchRun *run, bool raise_errors, char **unavailable)
+{
+	ListCell   *lc;
+	List	   *again = NIL;
+	bool		stale = false;
+
+	foreach(lc, run->failed)
+	{
+		Pack	   *pack = lfirst(lc);
+
+		if (pack->parse_error == NULL && hfe_target_suspect(run->target, pack->req))
+			stale = true;
+	}
+	if (!stale)
+		return false;
+	if (!raise_errors)
+		*unavailable = hfe_target_unavailable(run->target);
+	if (*unavailable != NULL || !hfe_target_refresh(run->target))
+		return false;
+	foreach(lc, run->failed)
+	{
+		Pack	   *pack = lfirst(lc);
+
+		if (pack->parse_error != NULL)
+			continue;			/* answered: its rows are settled */
+		hfe_target_retarget(run->target, pack->req, run->batch->route, run->batch->path);
+		again = lappend(again, pack);
+	}
+	run->failed = list_difference_ptr(run->failed, again);
+	run->pending = list_concat(again, run->pending);
+	return true;
+}
+
+/* The first input a failed pack's failure is about. */
+static int
+first_input(const Pack *pack)
+{
+	return pack->inputs[pack->failed_input >= 0 ? pack->failed_input : 0];
+}
+
+/* The failed pack whose failure is about the smallest input. */
+static Pack *
+first_failed(BatchRun *run)
+{
+	Pack	   *first = NULL;
+	ListCell   *lc;
+
+	foreach(lc, run->failed)
+	{
+		Pack	   *pack = lfirst(lc);
+
+		if (first == NULL || first_input(pack) < first_input(first))
+			first = pack;
+	}
+	return first;
 }
 
 /*
@@ -198,107 +458,74 @@ static void
 send_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sink,
 		   bool own_job)
 {
-	HfeTarget  *target;
-	HfeHttpRequest **reqs;
 	BatchRun	run;
-	int			nreqs = 0;
-	int			nfailed = 0;
+	int			ninputs = 0;
+	int64		nfailed = 0;
 	char	   *unavailable = NULL;
+	ListCell   *lc;
+
+	for (int i = 0; i < batch->n; i++)
+	{
+		if (batch->nulls[i])
+			sink_put(sink, i, (Datum) 0, true, NULL);	/* NULL input, NULL row */
+		else
+			ninputs++;
+	}
+	if (ninputs == 0)
+		return;					/* only NULL inputs: no request at all */
 
 	memset(&run, 0, sizeof(run));
 	run.batch = batch;
 	run.sink = sink;
-	run.input_of_req = palloc(sizeof(int) * Max(batch->n, 1));
-	for (int i = 0; i < batch->n; i++)
-	{
-		if (batch->bodies[i] != NULL)
-			run.input_of_req[nreqs++] = i;
-		else
-			sink_put(sink, i, (Datum) 0, true, NULL);	/* NULL input, NULL row */
-	}
-	if (nreqs == 0)
-		return;					/* only NULL inputs: no request at all */
-
-	target = hfe_target_resolve(endpoint);
-	run.target = target;
-	hfe_job_set_endpoint(target->stats_label);
-	hfe_job_set_state(target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);
+	run.raise_errors = raise_errors;
+	run.target = hfe_target_resolve(endpoint);
+	hfe_task_call_bind(batch->call, run.target, true);
+	batch->route = hfe_task_route(batch->call, &batch->path);
+	run.max_inputs = batch->call->max_inputs;
+	hfe_job_set_endpoint(run.target->stats_label);
+	hfe_job_set_state(run.target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);
 	if (own_job)
-		hfe_job_set_rows(nreqs, 0, 0);
-	reqs = palloc(sizeof(HfeHttpRequest *) * nreqs);
-	for (int r = 0; r < nreqs; r++)
-	{
-		reqs[r] = hfe_target_request(target, batch->route, batch->path,
-									 batch->bodies[run.input_of_req[r]]);
-		hfe_tag_request(reqs[r], target->server->serverid, target->stats_label, true);
-	}
-	run.parsed = palloc0(sizeof(bool) * nreqs);
-	run.parse_error = palloc0(sizeof(HfeFailure *) * nreqs);
+		hfe_job_set_rows(ninputs, 0, 0);
 	run.run_cxt = CurrentMemoryContext;
 	run.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hfendpoints batch row",
 										ALLOCSET_DEFAULT_SIZES);
-	hfe_http_perform_each(reqs, nreqs, hfe_max_concurrency, request_done, &run);
-
-	/*
-	 * A cached URL gone stale: resolve once more and resend what failed.
-	 * When the endpoint was paused (or failed, or deleted) meanwhile, that
-	 * raises, as it should with on_error => 'raise'; with 'null' the rows
-	 * already answered are kept and the others carry the reason.
-	 */
-	for (int r = 0; r < nreqs; r++)
-	{
-		if (!hfe_http_ok(reqs[r]) && hfe_target_suspect(target, reqs[r]))
-		{
-			if (!raise_errors)
-				unavailable = hfe_target_unavailable(target);
-			if (unavailable == NULL && hfe_target_refresh(target))
-			{
-				HfeHttpRequest **again = palloc(sizeof(HfeHttpRequest *) * nreqs);
-				int			nagain = 0;
-
-				run.req_of_slot = palloc(sizeof(int) * nreqs);
-				for (int k = 0; k < nreqs; k++)
-				{
-					if (run.parsed[k] || run.parse_error[k] != NULL)
-						continue;	/* answered: its row is settled */
-					hfe_target_retarget(target, reqs[k], batch->route, batch->path);
-					run.req_of_slot[nagain] = k;
-					again[nagain++] = reqs[k];
-				}
-				hfe_http_perform_each(again, nagain, hfe_max_concurrency, request_done, &run);
-			}
-			break;
-		}
-	}
+	do
+		hfe_http_perform_stream(hfe_max_concurrency, batch_next, batch_done, NULL, &run);
+	while (resend_stale(&run, raise_errors, &unavailable));
 	MemoryContextDelete(run.row_cxt);
 
 	/*
-	 * The failures, in input order: the first raises, or each gets its row.
-	 * A response that did not parse raises what its parser said.
+	 * The failures: with raise_errors the first input's raises, or each
+	 * input of a failed request gets its row.  A response that did not
+	 * parse fails with what its parser said.
 	 */
-	for (int r = 0; r < nreqs; r++)
+	if (raise_errors && run.failed != NIL)
 	{
+		Pack	   *pack = first_failed(&run);
+
+		hfe_raise_inference_failure(run.target, batch->call->task->action,
+									pack->parse_error ? pack->parse_error :
+									hfe_inference_failure(run.target, pack->req),
+									pack->req);
+	}
+	foreach(lc, run.failed)
+	{
+		Pack	   *pack = lfirst(lc);
 		char	   *line;
 
-		if (run.parsed[r])
-			continue;
-		if (raise_errors)
-			hfe_raise_inference_failure(target, batch->call->task->action,
-										run.parse_error[r] ? run.parse_error[r] :
-										hfe_inference_failure(target, reqs[r]),
-										reqs[r]);
-		if (run.parse_error[r] != NULL)
-			line = hfe_failure_line(run.parse_error[r]);
-		else if (unavailable != NULL && hfe_target_suspect(target, reqs[r]))
+		if (pack->parse_error != NULL)
+			line = hfe_failure_line(pack->parse_error);
+		else if (unavailable != NULL && hfe_target_suspect(run.target, pack->req))
 			line = unavailable;
 		else
-			line = hfe_failure_line(hfe_inference_failure(target, reqs[r]));
-		sink_put(sink, run.input_of_req[r], (Datum) 0, true, line);
-		nfailed++;
+			line = hfe_failure_line(hfe_inference_failure(run.target, pack->req));
+		for (int k = 0; k < pack->n; k++)
+			sink_put(sink, pack->inputs[k], (Datum) 0, true, line);
+		hfe_job_rows_finished(pack->n, false);
+		nfailed += pack->n;
 	}
-	/* the engine counted responses as they came; these are the final figures */
 	if (own_job)
-		hfe_job_set_rows(-1, nreqs - nfailed, nfailed);
+		hfe_job_set_rows(-1, run.done, nfailed + run.nfailed);
 }
 
 /*
@@ -322,17 +549,6 @@ run_batch(const char *endpoint, Batch *batch, bool raise_errors, BatchSink *sink
 			hfe_job_end();
 	}
 	PG_END_TRY();
-}
-
-/* One request body per input (NULL for a NULL input), as the single-row function builds it. */
-static void
-build_bodies(Batch *batch, const Datum *inputs, const bool *nulls)
-{
-	batch->bodies = palloc(sizeof(char *) * Max(batch->n, 1));
-	for (int i = 0; i < batch->n; i++)
-		batch->bodies[i] = nulls[i] ? NULL :
-			batch->call->part->build_body(batch->call, inputs[i]);
-	batch->route = hfe_task_route(batch->call, &batch->path);
 }
 
 static bool
@@ -389,7 +605,7 @@ hfe_batch_task(FunctionCallInfo fcinfo, const HfeTask *task)
 	endpoint = endpoint_arg(fcinfo);
 
 	memset(&batch, 0, sizeof(batch));
-	batch.call = hfe_task_call_from_args(task, fcinfo);
+	batch.call = hfe_task_call_from_args(task, fcinfo, on_error_arg);
 	batch.job = psprintf("%s_batch", task->name);
 	array = PG_GETARG_ARRAYTYPE_P(1);
 	if (ARR_NDIM(array) > 1)
@@ -399,7 +615,8 @@ hfe_batch_task(FunctionCallInfo fcinfo, const HfeTask *task)
 	get_typlenbyvalalign(task->input_type, &typlen, &typbyval, &typalign);
 	deconstruct_array(array, task->input_type, typlen, typbyval, typalign,
 					  &inputs, &nulls, &batch.n);
-	build_bodies(&batch, inputs, nulls);
+	batch.inputs = inputs;
+	batch.nulls = nulls;
 
 	sink_begin(&sink, ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc, false, false);
 	run_batch(endpoint, &batch, raise_errors, &sink);
@@ -408,7 +625,7 @@ hfe_batch_task(FunctionCallInfo fcinfo, const HfeTask *task)
 }
 
 void
-hfe_batch_enrich(FunctionCallInfo fcinfo, const char *endpoint, const HfeTaskCall *call,
+hfe_batch_enrich(FunctionCallInfo fcinfo, const char *endpoint, HfeTaskCall *call,
 				 const Datum *inputs, const bool *nulls, int n)
 {
 	Batch		batch;
@@ -418,7 +635,8 @@ hfe_batch_enrich(FunctionCallInfo fcinfo, const char *endpoint, const HfeTaskCal
 	batch.call = call;
 	batch.job = "enrich";
 	batch.n = n;
-	build_bodies(&batch, inputs, nulls);
+	batch.inputs = inputs;
+	batch.nulls = nulls;
 
 	sink_begin(&sink, ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc, true,
 			   call->task->result_type == FLOAT4ARRAYOID);

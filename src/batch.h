@@ -22,7 +22,7 @@ extern Datum hfe_batch_task(FunctionCallInfo fcinfo, const HfeTask *task);
  * rows; failures never raise, they come back in the error column.
  */
 extern void hfe_batch_enrich(FunctionCallInfo fcinfo, const char *endpoint,
-							 const HfeTaskCall *call, const Datum *inputs,
+							 HfeTaskCall *call, const Datum *inputs,
 							 const bool *nulls, int n);
 
 #endif							/* HFENDPOINTS_BATCH_H */

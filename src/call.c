@@ -4,8 +4,9 @@
  *		The single-row runner: one SQL call of a task sends one request
  *		and returns its parsed answer, or raises its failure.
  *
- * Arguments are read and checked, and the body built, before the endpoint
- * is resolved, so that a bad argument sends nothing.  Each call works in a
+ * Arguments are read and checked before the endpoint is resolved, and the
+ * engine's own checks run before the body is built, so that a bad argument
+ * sends no inference request.  Each call works in a
  * memory context of its own, deleted before it returns, so a long SELECT
  * over many rows holds only its results.
  *
@@ -28,12 +29,13 @@ hfe_call_task(FunctionCallInfo fcinfo, const HfeTask *task)
 	MemoryContext cxt;
 	MemoryContext old;
 	HfeTaskCall *call;
+	Datum		input;
 	HfeTarget  *target;
 	HfeRoute	route;
 	const char *path;
 	char	   *body;
 	HfeHttpRequest *req;
-	HfeAnswer	answer = {(Datum) 0, false, -1};
+	HfeAnswer	answer = {(Datum) 0, false, -1, NULL};
 	HfeFailure *failure;
 	int16		typlen;
 	bool		typbyval;
@@ -45,14 +47,18 @@ hfe_call_task(FunctionCallInfo fcinfo, const HfeTask *task)
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
-	call = hfe_task_call_from_args(task, fcinfo);
-	body = call->part->build_body(call, PG_GETARG_DATUM(1));
+	call = hfe_task_call_from_args(task, fcinfo, PG_NARGS());
+	input = PG_GETARG_DATUM(1);
 	target = hfe_target_resolve(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	hfe_task_call_bind(call, target, false);
+	body = call->part->build_body(call, &input, 1);
 	route = hfe_task_route(call, &path);
 	req = hfe_target_request(target, route, path, body);
 	hfe_target_send(target, req, route, path, task->action);
-	if (!call->part->parse(req, &answer, &failure))
+	if (!call->part->parse(call, req, &input, 1, &answer, &failure))
 		hfe_raise_inference_failure(target, task->action, failure, req);
+	if (answer.failure != NULL)
+		hfe_raise_inference_failure(target, task->action, answer.failure, req);
 	if (answer.tokens > 0 && req->generated_tokens < 0)
 		hfe_stats_count_tokens(target->server->serverid, target->stats_label, answer.tokens);
 

@@ -49,6 +49,7 @@ static const HfeOption valid_options[] = {
 	{"hub_url", ForeignServerRelationId},
 	{"allowed_hosts", ForeignServerRelationId},
 	{"allow_http", ForeignServerRelationId},
+	{"engine", ForeignServerRelationId},
 	{"token", UserMappingRelationId},
 	{"namespace", UserMappingRelationId},
 	{NULL, InvalidOid}
@@ -301,6 +302,8 @@ hfendpoints_fdw_validator(PG_FUNCTION_ARGS)
 			validate_allowed_hosts(value);
 		else if (strcmp(def->defname, "allow_http") == 0)
 			(void) defGetBoolean(def);
+		else if (strcmp(def->defname, "engine") == 0)
+			(void) hfe_engine_parse(value, "engine");
 		else if (strcmp(def->defname, "token") == 0)
 			validate_plain_value("token", value, "_-.");
 		else if (strcmp(def->defname, "namespace") == 0)
@@ -466,6 +469,8 @@ hfe_server_get(bool need_token)
 			server->allowed_hosts = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "allow_http") == 0)
 			server->allow_http = defGetBoolean(def);
+		else if (strcmp(def->defname, "engine") == 0)
+			server->engine = hfe_engine_parse(defGetString(def), "engine");
 	}
 
 	mapping = user_mapping_options(GetUserId(), fs->serverid, &server->umid);

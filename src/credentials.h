@@ -8,6 +8,8 @@
 #ifndef HFENDPOINTS_CREDENTIALS_H
 #define HFENDPOINTS_CREDENTIALS_H
 
+#include "engine.h"
+
 /*
  * Everything one call needs to reach the service, palloc'd in the caller's
  * memory context.  token is NULL only when the caller asked for the server
@@ -21,6 +23,8 @@ typedef struct HfeServer
 	char	   *hub_url;		/* Hub base (whoami), no trailing slash */
 	char	   *allowed_hosts;	/* comma-separated host patterns */
 	bool		allow_http;
+	HfeEngine	engine;			/* option "engine": every endpoint reached
+								 * through the server runs it; else UNKNOWN */
 	Oid			umid;			/* the user mapping used, or InvalidOid */
 	char	   *token;			/* from the user mapping; zeroed when the
 								 * memory context it lives in is reset */

@@ -584,8 +584,7 @@ endpoint_is_healthy(const HfeServer *server, const HfeEndpoint *ep,
 	 */
 	hfe_check_inference_url(server, url);
 	req = hfe_http_request("GET", url, server->token);
-	hfe_tag_request(req, server->serverid, psprintf("%s/%s", ep->namespace, ep->name),
-					false);
+	hfe_tag_request(req, server->serverid, psprintf("%s/%s", ep->namespace, ep->name));
 	req->no_retry = true;
 	if (deadline != 0)
 		req->timeout_ms = (int) Min((int64) hfe_request_timeout_ms,

@@ -32,6 +32,7 @@ typedef struct CacheEntry
 	char	   *checked_hosts;	/* allowed_hosts the URL was checked against */
 	bool		checked_http;	/* ... and allow_http */
 	bool		public;			/* type "public": no token on the data plane */
+	char	   *image;			/* the key of model.image, or NULL */
 	TimestampTz expires;
 } CacheEntry;
 
@@ -64,6 +65,8 @@ cache_free(CacheEntry *e)
 	pfree(e->namespace);
 	pfree(e->url);
 	pfree(e->checked_hosts);
+	if (e->image)
+		pfree(e->image);
 	pfree(e);
 }
 
@@ -151,6 +154,7 @@ hfe_endpoint_cache_store(const char *key, const HfeServer *server,
 	e->checked_hosts = MemoryContextStrdup(cache_cxt, server->allowed_hosts);
 	e->checked_http = server->allow_http;
 	e->public = entry->public;
+	e->image = entry->image ? MemoryContextStrdup(cache_cxt, entry->image) : NULL;
 	e->expires = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 											 (int64) hfe_endpoint_cache_ttl_s * 1000);
 	e->next = cache_head;
@@ -171,5 +175,6 @@ hfe_endpoint_cache_lookup(const char *key, const HfeServer *server, HfeCachedEnd
 	out->namespace = pstrdup(e->namespace);
 	out->url = pstrdup(e->url);
 	out->public = e->public;
+	out->image = e->image ? pstrdup(e->image) : NULL;
 	return true;
 }

@@ -16,6 +16,7 @@ typedef struct HfeCachedEndpoint
 	char	   *namespace;		/* the namespace the name resolved in */
 	char	   *url;
 	bool		public;			/* type "public": no token on the data plane */
+	char	   *image;			/* the key of model.image, or NULL */
 } HfeCachedEndpoint;
 
 /*

@@ -57,7 +57,6 @@
 
 #include "guc.h"
 #include "jobs.h"
-#include "observer.h"
 #include "stats.h"
 #include "target.h"
 #include "tasks/tasks.h"
@@ -90,6 +89,18 @@ enum
 	NUM_PLANS
 };
 
+/*
+ * One request of the job: the rows it carries (one, or a pack where the
+ * engine takes several), in its own memory context while it is in flight.
+ */
+typedef struct JobPack
+{
+	int			n;
+	struct JobRow **rows;
+	HfeHttpRequest *req;
+	MemoryContext cxt;
+} JobPack;
+
 /* One row of the job, from its claim to its committed outcome. */
 typedef struct JobRow
 {
@@ -97,8 +108,6 @@ typedef struct JobRow
 	char	   *key;			/* jsonb text of the key */
 	char	   *input;
 	LOCKTAG		claim;
-	MemoryContext cxt;			/* its request, while it is in flight */
-	HfeHttpRequest *req;
 	char	   *output;			/* answered: the value as text, or NULL */
 	char	   *error;			/* failed: the error line */
 	bool		answered;
@@ -139,6 +148,8 @@ typedef struct Job
 								 * reached them */
 	List	   *rows;			/* rows sent: in flight, or answered and not
 								 * written yet */
+	List	   *packs;			/* requests in flight */
+	List	   *resend;			/* halves of packs refused as a whole */
 	bool		walked;			/* the walk along the key reached the end */
 	char	   *last_key;		/* where the walk is */
 	Oid			last_table;
@@ -449,16 +460,49 @@ sleep_ms(long ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* A pack of rows, with its request built in the pack's own context. */
+static JobPack *
+new_pack(Job *job, int n, JobRow **rows)
+{
+	MemoryContext cxt = AllocSetContextCreate(job->cxt, "hfendpoints enrich request",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	JobPack    *pack = palloc0(sizeof(JobPack));
+	Datum	   *inputs = palloc(sizeof(Datum) * n);
+
+	pack->cxt = cxt;
+	pack->n = n;
+	pack->rows = palloc(sizeof(JobRow *) * n);
+	memcpy(pack->rows, rows, sizeof(JobRow *) * n);
+	for (int k = 0; k < n; k++)
+		inputs[k] = hfe_task_enrich_input(job->template, rows[k]->input);
+	pack->req = hfe_target_request(job->target, job->route, job->path,
+								   job->call->part->build_body(job->call, inputs, n));
+	MemoryContextSwitchTo(old);
+	return pack;
+}
+
 /* The engine asks for the next request whenever a slot is free. */
 static HfeHttpRequest *
 job_next(void *arg)
 {
 	Job		   *job = (Job *) arg;
-	JobRow	   *row;
+	JobPack    *pack;
+	JobRow	  **rows;
+	int			n = 0;
 	MemoryContext old;
 
 	if (job->stop != NULL || job->suspect)
 		return NULL;
+	if (job->resend != NIL)
+	{
+		pack = linitial(job->resend);
+		job->resend = list_delete_first(job->resend);
+		old = MemoryContextSwitchTo(job->cxt);
+		job->packs = lappend(job->packs, pack);
+		MemoryContextSwitchTo(old);
+		return pack->req;
+	}
 	while (job->queue == NIL)
 	{
 		if (!job->walked)
@@ -489,24 +533,25 @@ job_next(void *arg)
 		else
 			sleep_ms(100);
 	}
-	row = linitial(job->queue);
-	job->queue = list_delete_first(job->queue);
 
-	row->cxt = AllocSetContextCreate(job->cxt, "hfendpoints enrich row",
-									 ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(row->cxt);
-	row->req = hfe_target_request(job->target, job->route, job->path,
-								  job->call->part->build_body(job->call,
-															  hfe_task_enrich_input(job->template,
-																					row->input)));
-	hfe_tag_request(row->req, job->target->server->serverid, job->target->stats_label, true);
-	MemoryContextSwitchTo(job->cxt);
-	job->rows = lappend(job->rows, row);
+	/* the rows claimed so far, up to what one request carries */
+	rows = palloc(sizeof(JobRow *) * job->call->max_inputs);
+	while (job->queue != NIL && n < job->call->max_inputs)
+	{
+		rows[n++] = linitial(job->queue);
+		job->queue = list_delete_first(job->queue);
+	}
+	pack = new_pack(job, n, rows);
+	pfree(rows);
+	old = MemoryContextSwitchTo(job->cxt);
+	for (int k = 0; k < n; k++)
+		job->rows = lappend(job->rows, pack->rows[k]);
+	job->packs = lappend(job->packs, pack);
 	MemoryContextSwitchTo(old);
-	job->sent++;
-	job->inflight++;
+	job->sent += n;
+	job->inflight += n;
 	hfe_job_set_in_flight(job->inflight);
-	return row->req;
+	return pack->req;
 }
 
 /* Could this failure mean the endpoint stopped serving? */
@@ -521,52 +566,99 @@ endpoint_may_be_down(const HfeHttpRequest *req)
 		(req->status == 400 || req->status == 404 || req->status == 502 || req->status == 503);
 }
 
-static JobRow *
-row_of(Job *job, HfeHttpRequest *req)
+static JobPack *
+take_pack(Job *job, HfeHttpRequest *req)
 {
 	ListCell   *lc;
 
-	foreach(lc, job->rows)
+	foreach(lc, job->packs)
 	{
-		JobRow	   *row = lfirst(lc);
+		JobPack    *pack = lfirst(lc);
 
-		if (row->req == req)
-			return row;
+		if (pack->req == req)
+		{
+			job->packs = foreach_delete_current(job->packs, lc);
+			return pack;
+		}
 	}
-	elog(ERROR, "enrich: an answer without its row");
+	elog(ERROR, "enrich: an answer without its rows");
 	return NULL;				/* keep compiler quiet */
 }
 
-/* An answer: parse it into its row, and free the request. */
+/* Send a pack refused as a whole again, as two halves. */
+static void
+split_pack(Job *job, JobPack *pack)
+{
+	int			half = pack->n / 2;
+	JobPack    *first = new_pack(job, half, pack->rows);
+	JobPack    *second = new_pack(job, pack->n - half, pack->rows + half);
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+	if (hfe_task_size_refused(pack->req) && pack->n <= job->call->max_inputs)
+		job->call->max_inputs = Max(1, half);
+
+	job->resend = lcons(second, job->resend);
+	job->resend = lcons(first, job->resend);
+	MemoryContextSwitchTo(old);
+}
+
+/* An answer: parse it into its rows, and free the request. */
 static void
 job_done(HfeHttpRequest *req, void *arg)
 {
 	Job		   *job = (Job *) arg;
-	JobRow	   *row = row_of(job, req);
-	MemoryContext old = MemoryContextSwitchTo(row->cxt);
-	char	   *output = NULL;
-	char	   *error = NULL;
+	JobPack    *pack = take_pack(job, req);
+	MemoryContext old;
+	char	  **outputs;
+	char	  **errors;
+	bool		suspect = false;
 
+	if (!hfe_http_ok(req) && hfe_task_should_split(req, pack->n))
+	{
+		split_pack(job, pack);
+		MemoryContextDelete(pack->cxt);
+		return;
+	}
+	old = MemoryContextSwitchTo(pack->cxt);
+	outputs = palloc0(sizeof(char *) * pack->n);
+	errors = palloc0(sizeof(char *) * pack->n);
 	if (hfe_http_ok(req))
 	{
-		HfeAnswer	answer = {(Datum) 0, false, -1};
+		HfeAnswer  *answers = palloc0(sizeof(HfeAnswer) * pack->n);
+		Datum	   *inputs = palloc(sizeof(Datum) * pack->n);
 		HfeFailure *failure = NULL;
 
-		if (!job->call->part->parse(req, &answer, &failure))
-			error = hfe_failure_line(failure);
+		for (int k = 0; k < pack->n; k++)
+		{
+			answers[k].tokens = -1;
+			inputs[k] = hfe_task_enrich_input(job->template, pack->rows[k]->input);
+		}
+		if (!job->call->part->parse(job->call, req, inputs, pack->n, answers, &failure))
+		{
+			char	   *line = hfe_failure_line(failure);
+
+			for (int k = 0; k < pack->n; k++)
+				errors[k] = line;
+		}
 		else
 		{
-			if (!answer.isnull)
-			{
-				Oid			typoutput;
-				bool		varlena;
+			Oid			typoutput;
+			bool		varlena;
 
-				getTypeOutputInfo(job->task->result_type, &typoutput, &varlena);
-				output = OidOutputFunctionCall(typoutput, answer.value);
+			getTypeOutputInfo(job->task->result_type, &typoutput, &varlena);
+			for (int k = 0; k < pack->n; k++)
+			{
+				if (answers[k].failure != NULL)
+				{
+					errors[k] = hfe_failure_line(answers[k].failure);
+					continue;
+				}
+				if (!answers[k].isnull)
+					outputs[k] = OidOutputFunctionCall(typoutput, answers[k].value);
+				if (answers[k].tokens > 0 && req->generated_tokens < 0)
+					hfe_stats_count_tokens(job->target->server->serverid,
+										   job->target->stats_label, answers[k].tokens);
 			}
-			if (answer.tokens > 0 && req->generated_tokens < 0)
-				hfe_stats_count_tokens(job->target->server->serverid,
-									   job->target->stats_label, answer.tokens);
 		}
 	}
 	else
@@ -575,28 +667,36 @@ job_done(HfeHttpRequest *req, void *arg)
 		 * An endpoint paused or deleted mid-job fails every request.  Such
 		 * a failure (at most one a second) stops the sending; once what is
 		 * in flight is done, the control plane is asked whether the
-		 * endpoint still serves (see run_job) before the row is blamed.
+		 * endpoint still serves (see run_job) before the rows are blamed.
 		 */
-		error = hfe_failure_line(hfe_inference_failure(job->target, req));
+		char	   *line = hfe_failure_line(hfe_inference_failure(job->target, req));
+
+		for (int k = 0; k < pack->n; k++)
+			errors[k] = line;
 		if (job->target->name != NULL && endpoint_may_be_down(req) &&
 			(job->suspect ||
 			 TimestampDifferenceExceeds(job->state_checked, GetCurrentTimestamp(),
 										STATE_CHECK_MS)))
 		{
 			job->suspect = true;
-			row->suspect = true;
+			suspect = true;
 		}
 	}
 	MemoryContextSwitchTo(job->cxt);
-	row->output = output ? pstrdup(output) : NULL;
-	row->error = error ? pstrdup(error) : NULL;
-	row->answered = true;
-	row->req = NULL;
+	for (int k = 0; k < pack->n; k++)
+	{
+		JobRow	   *row = pack->rows[k];
+
+		row->output = outputs[k] ? pstrdup(outputs[k]) : NULL;
+		row->error = errors[k] ? pstrdup(errors[k]) : NULL;
+		row->answered = true;
+		row->suspect = suspect;
+	}
+	hfe_job_rows_finished(pack->n, hfe_http_ok(req));
 	MemoryContextSwitchTo(old);
-	MemoryContextDelete(row->cxt);
-	row->cxt = NULL;
-	job->inflight--;
+	job->inflight -= pack->n;
 	hfe_job_set_in_flight(job->inflight);
+	MemoryContextDelete(pack->cxt);
 }
 
 /* ---- writing ---- */
@@ -890,7 +990,6 @@ job_from_args(FunctionCallInfo fcinfo)
 	job->total = PG_GETARG_INT64(13);
 	job->resume_endpoint = !PG_ARGISNULL(14) && PG_GETARG_BOOL(14);
 	job->pause_after = PG_ARGISNULL(15) ? NULL : text_arg(fcinfo, 15);
-	job->route = hfe_task_route(job->call, &job->path);
 	job->schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 	job->started_at = job->flushed_at = job->noticed_at = GetCurrentTimestamp();
 	return job;
@@ -1030,6 +1129,8 @@ hfendpoints_enrich_run(PG_FUNCTION_ARGS)
 		wake_endpoint(job);
 		old = MemoryContextSwitchTo(jobcxt);
 		job->target = hfe_target_resolve(job->endpoint);
+		hfe_task_call_bind(job->call, job->target, true);
+		job->route = hfe_task_route(job->call, &job->path);
 		MemoryContextSwitchTo(old);
 		hfe_job_set_endpoint(job->target->stats_label);
 		hfe_job_set_state(job->target->cold ? HFE_JOB_WAITING : HFE_JOB_RUNNING);

@@ -20,6 +20,7 @@ int			hfe_max_retries = 3;
 int			hfe_retry_base_delay_ms = 500;
 int			hfe_cold_start_timeout_s = 600;
 int			hfe_max_concurrency = 16;
+int			hfe_max_inputs_per_request = 256;
 int			hfe_max_response_size = 64 * 1024 * 1024;
 int			hfe_endpoint_cache_ttl_s = 60;
 
@@ -79,6 +80,14 @@ hfe_define_gucs(void)
 							NULL,
 							&hfe_max_concurrency,
 							16, 1, HFE_MAX_CONCURRENCY,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("hfendpoints.max_inputs_per_request",
+							"Inputs a batch function or enrich packs into one request, where the engine takes several.",
+							"The engine's own limit applies too (TEI's max_client_batch_size); 1 sends one input per request.",
+							&hfe_max_inputs_per_request,
+							256, 1, 4096,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 

@@ -15,6 +15,7 @@ extern int	hfe_max_retries;
 extern int	hfe_retry_base_delay_ms;
 extern int	hfe_cold_start_timeout_s;
 extern int	hfe_max_concurrency;
+extern int	hfe_max_inputs_per_request;
 extern int	hfe_max_response_size;
 extern int	hfe_endpoint_cache_ttl_s;
 

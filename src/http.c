@@ -132,6 +132,7 @@ hfe_http_reset_response(HfeHttpRequest *req)
 		req->response[0] = '\0';
 	req->response_too_large = false;
 	req->content_type[0] = '\0';
+	req->server_header[0] = '\0';
 	req->retry_after_ms = -1;
 	req->generated_tokens = -1;
 }
@@ -235,11 +236,14 @@ header_callback(char *line, size_t size, size_t nitems, void *userdata)
 	{
 		/* a new response starts (after a 100 Continue, say) */
 		req->content_type[0] = '\0';
+		req->server_header[0] = '\0';
 		req->retry_after_ms = -1;
 		req->generated_tokens = -1;
 	}
 	else if (header_is(line, len, "content-type", &value, &vlen))
 		copy_header_value(value, vlen, req->content_type, sizeof(req->content_type));
+	else if (header_is(line, len, "server", &value, &vlen))
+		copy_header_value(value, vlen, req->server_header, sizeof(req->server_header));
 	else if (header_is(line, len, "retry-after", &value, &vlen))
 	{
 		char	   *end;

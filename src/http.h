@@ -42,6 +42,7 @@ typedef struct HfeHttpRequest
 	size_t		response_len;
 	bool		response_too_large;	/* hfendpoints.max_response_size tripped */
 	char		content_type[96];
+	char		server_header[32];	/* Server: (truncated), for engine probes */
 	int			retry_after_ms;	/* Retry-After of the last response, -1 if none */
 	int			generated_tokens;	/* x-generated-tokens, -1 if none */
 	int			attempts;		/* requests sent, retries included */

@@ -257,19 +257,19 @@ hfe_job_set_in_flight(int64 n)
 }
 
 void
-hfe_job_row_finished(bool ok)
+hfe_job_rows_finished(int n, bool ok)
 {
 	if (my_slot == NULL)
 		return;
 	SpinLockAcquire(&my_slot->mutex);
 	if (ok)
 	{
-		my_slot->rows_done++;
+		my_slot->rows_done += n;
 		if (my_slot->state == HFE_JOB_WAITING)
 			my_slot->state = HFE_JOB_RUNNING;
 	}
 	else
-		my_slot->rows_failed++;
+		my_slot->rows_failed += n;
 	SpinLockRelease(&my_slot->mutex);
 }
 

@@ -43,10 +43,10 @@ extern void hfe_job_set_rows(int64 total, int64 done, int64 failed);
 extern void hfe_job_set_in_flight(int64 n);
 
 /*
- * One row of the running job got its response (observer.c calls this for
- * the last attempt of each batch input): done if ok, else failed.  The first
- * success moves a job waiting for its endpoint to running.
+ * n rows of the running job got their answer, the last attempt of their
+ * request over (a batch or enrich calls this): done if ok, else failed.
+ * The first success moves a job waiting for its endpoint to running.
  */
-extern void hfe_job_row_finished(bool ok);
+extern void hfe_job_rows_finished(int n, bool ok);
 
 #endif							/* HFENDPOINTS_JOBS_H */

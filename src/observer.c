@@ -2,14 +2,12 @@
  *
  * observer.c
  *		The transfer engine's attempt hook: each attempt counts in
- *		hfendpoints.stats, and each batch input's last attempt in the
- *		running job of hfendpoints.jobs.
+ *		hfendpoints.stats.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "jobs.h"
 #include "observer.h"
 #include "stats.h"
 
@@ -17,17 +15,15 @@ typedef struct RequestTag
 {
 	Oid			serverid;
 	const char *label;
-	bool		job_row;
 } RequestTag;
 
 void
-hfe_tag_request(HfeHttpRequest *req, Oid serverid, const char *label, bool job_row)
+hfe_tag_request(HfeHttpRequest *req, Oid serverid, const char *label)
 {
 	RequestTag *tag = palloc(sizeof(RequestTag));
 
 	tag->serverid = serverid;
 	tag->label = label;
-	tag->job_row = job_row;
 	req->observer_arg = tag;
 }
 
@@ -41,8 +37,6 @@ observe_attempt(const HfeHttpRequest *req, int64 bytes_sent, int64 bytes_receive
 		return;
 	hfe_stats_count_attempt(tag->serverid, tag->label, req, bytes_sent,
 							bytes_received, cancelled);
-	if (tag->job_row && final && !cancelled)
-		hfe_job_row_finished(hfe_http_ok(req));
 }
 
 void

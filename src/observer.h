@@ -2,8 +2,8 @@
  *
  * observer.h
  *		What a request counts for, outside the transfer engine: its row in
- *		hfendpoints.stats and, for a batch input, the running job's
- *		progress in hfendpoints.jobs.
+ *		hfendpoints.stats.  (A job's rows are counted by its runner, which
+ *		knows how many inputs each request carries.)
  *
  * The engine (http_multi.c) knows requests, not statistics or jobs: it
  * hands every finished or abandoned attempt to one hook, which
@@ -23,12 +23,10 @@
 
 /*
  * Tag req with the server and endpoint label it counts for ("ns/name", a
- * host, "(management API)": never a URL or a secret); job_row: it is one
- * input of a batch, a row done (or failed) in the running job once its
- * last attempt ends.  label must live as long as the request.
+ * host, "(management API)": never a URL or a secret).  label must live as
+ * long as the request.
  */
-extern void hfe_tag_request(HfeHttpRequest *req, Oid serverid, const char *label,
-							bool job_row);
+extern void hfe_tag_request(HfeHttpRequest *req, Oid serverid, const char *label);
 
 extern void hfe_observer_init(void);
 

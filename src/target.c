@@ -182,6 +182,8 @@ resolve_name(HfeTarget *t)
 	t->url = ep->url;
 	t->token = (ep->type != NULL && strcmp(ep->type, "public") == 0) ? NULL : t->server->token;
 	t->from_cache = false;
+	if (t->server->engine == HFE_ENGINE_UNKNOWN)
+		t->engine = hfe_engine_of_image(ep->image);
 
 	/*
 	 * A cold endpoint (asleep or starting) is not cached: the next call
@@ -190,7 +192,7 @@ resolve_name(HfeTarget *t)
 	 */
 	if (!t->cold)
 	{
-		HfeCachedEndpoint entry = {t->namespace, t->url, t->token == NULL};
+		HfeCachedEndpoint entry = {t->namespace, t->url, t->token == NULL, ep->image};
 
 		hfe_endpoint_cache_store(cache_key(t), t->server, &entry);
 	}
@@ -215,12 +217,14 @@ hfe_target_resolve(const char *endpoint)
 		hfe_check_inference_url(t->server, endpoint);
 		t->url = pstrdup(endpoint);
 		t->token = t->server->token;
+		t->engine = t->server->engine;
 		t->stats_label = hfe_url_host(endpoint);
 		t->label = psprintf("the endpoint at host \"%s\"", t->stats_label);
 		return t;
 	}
 
 	t->server = hfe_server_get(true);
+	t->engine = t->server->engine;
 	slash = strchr(endpoint, '/');
 	t->namespace_given = slash != NULL;
 	if (slash != NULL)
@@ -245,6 +249,8 @@ hfe_target_resolve(const char *endpoint)
 		t->url = cached.url;
 		t->token = cached.public ? NULL : t->server->token;
 		t->cold = false;		/* only warm endpoints are cached */
+		if (t->server->engine == HFE_ENGINE_UNKNOWN)
+			t->engine = hfe_engine_of_image(cached.image);
 		t->from_cache = true;
 		return t;
 	}
@@ -345,16 +351,26 @@ hfe_target_url(const HfeTarget *target, HfeRoute route, const char *path)
 	if (route == HFE_ROUTE_ROOT)
 		return pstrdup(target->url);
 
-	if (route == HFE_ROUTE_CHAT)
+	if (route == HFE_ROUTE_CHAT || route == HFE_ROUTE_COMPLETIONS ||
+		route == HFE_ROUTE_EMBEDDINGS)
 	{
-		/* huggingface_hub's _build_chat_completion_url, doc/protocol.md §6.3 */
+		/*
+		 * huggingface_hub's _build_chat_completion_url (doc/protocol.md
+		 * §6.3), for each OpenAI route: a URL that already names the route
+		 * is kept, one that ends in /v1 gets the route's name, any other
+		 * /v1 and the name.
+		 */
+		const char *name = route == HFE_ROUTE_CHAT ? "/chat/completions" :
+			route == HFE_ROUTE_COMPLETIONS ? "/completions" : "/embeddings";
+
 		hfe_url_split_query(target->url, &base, &query);
 		p = hfe_url_path(base);
-		if (ends_with(p, "/chat/completions"))
+		if (ends_with(p, name) && !(route == HFE_ROUTE_COMPLETIONS &&
+									ends_with(p, "/chat/completions")))
 			return psprintf("%s%s", base, query);
 		if (ends_with(p, "/v1"))
-			return psprintf("%s/chat/completions%s", base, query);
-		return psprintf("%s/v1/chat/completions%s", base, query);
+			return psprintf("%s%s%s", base, name, query);
+		return psprintf("%s/v1%s%s", base, name, query);
 	}
 
 	/* a caller's path: the URL it makes must pass the server's rules too */
@@ -392,8 +408,19 @@ hfe_target_request(const HfeTarget *target, HfeRoute route, const char *path,
 	HfeHttpRequest *req;
 
 	req = hfe_http_request("POST", hfe_target_url(target, route, path), target->token);
-	hfe_tag_request(req, target->server->serverid, target->stats_label, false);
+	hfe_tag_request(req, target->server->serverid, target->stats_label);
 	hfe_http_set_json_body(req, body);
+	set_cold_start_options(target, req);
+	return req;
+}
+
+HfeHttpRequest *
+hfe_target_get(const HfeTarget *target, const char *path)
+{
+	HfeHttpRequest *req;
+
+	req = hfe_http_request("GET", hfe_target_url(target, HFE_ROUTE_PATH, path), target->token);
+	hfe_tag_request(req, target->server->serverid, target->stats_label);
 	set_cold_start_options(target, req);
 	return req;
 }
@@ -417,13 +444,19 @@ hfe_inference_failure(const HfeTarget *target, const HfeHttpRequest *req)
 	if (req->status == 401 && target->token == NULL)
 		f->hint = psprintf("Store a token with: CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (token 'hf_...');",
 						   quote_identifier(target->server->servername));
-	else if (f->remote_type != NULL && strcmp(f->remote_type, "overloaded") == 0)
+	else if (f->remote_type != NULL && pg_strcasecmp(f->remote_type, "overloaded") == 0)
 		f->hint = "The model is overloaded; try again later, raise hfendpoints.max_retries or hfendpoints.retry_base_delay, or send fewer requests at once.";
 	else if (target->cold && (req->status == 502 || req->status == 503))
 		f->hint = psprintf("The endpoint did not finish starting within hfendpoints.cold_start_timeout (%d s); raise it or try again later.",
 						   hfe_cold_start_timeout_s);
 	else if (req->status == 400 && target->name == NULL)
 		f->hint = "If the endpoint is paused, resume it first.";
+	else if (req->status == 404 && target->engine_guessed)
+		f->hint = "hfendpoints could not tell which engine serves this endpoint and used the task's native route; name the engine with engine => 'vllm' (or 'tgi', 'tei', 'sglang', 'llamacpp', 'toolkit'), or with the server option \"engine\".";
+	else if ((req->status == 404 || req->status == 501) && target->engine != HFE_ENGINE_UNKNOWN)
+		f->hint = psprintf("The endpoint may not serve this task%s; if it runs another engine than %s, name it with engine => '...' or the server option \"engine\".",
+						   req->status == 501 ? " (llama.cpp serves either generation or embeddings)" : "",
+						   hfe_engine_label(target->engine));
 	return f;
 }
 

@@ -41,6 +41,11 @@ typedef struct HfeTarget
 								 * host \"h\"", for messages */
 	char	   *stats_label;	/* "ns/name" or the host: its row in
 								 * hfendpoints.stats and hfendpoints.jobs */
+	HfeEngine	engine;			/* the server's option "engine", else what the
+								 * endpoint's image says; UNKNOWN for a URL
+								 * or a custom image (detect.c then probes) */
+	bool		engine_guessed;	/* nothing told the engine (detect.c): each
+								 * task speaks its native protocol */
 	bool		namespace_given;	/* the argument was 'namespace/name' */
 	bool		cold;			/* may be starting: send X-Scale-Up-Timeout,
 								 * retry 503s until cold_start_timeout */
@@ -54,6 +59,8 @@ typedef enum HfeRoute
 	HFE_ROUTE_ROOT,				/* the endpoint URL as is (TGI "/", TEI) */
 	HFE_ROUTE_CHAT,				/* OpenAI chat completions (the rule of
 								 * doc/protocol.md §6.3) */
+	HFE_ROUTE_COMPLETIONS,		/* OpenAI completions, by the same rule */
+	HFE_ROUTE_EMBEDDINGS,		/* OpenAI embeddings, by the same rule */
 	HFE_ROUTE_PATH				/* the endpoint URL + a caller's path */
 } HfeRoute;
 
@@ -85,6 +92,12 @@ extern char *hfe_target_url(const HfeTarget *target, HfeRoute route, const char 
  */
 extern HfeHttpRequest *hfe_target_request(const HfeTarget *target, HfeRoute route,
 										  const char *path, const char *body);
+
+/*
+ * A GET of path on the target (an engine probe: "/info"), with its token
+ * and, when the target is cold, the same cold-start handling as a POST.
+ */
+extern HfeHttpRequest *hfe_target_get(const HfeTarget *target, const char *path);
 
 /*
  * Does this failure look like the cached URL went stale (connection

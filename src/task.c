@@ -21,6 +21,8 @@
 #include "lib/stringinfo.h"
 
 #include "args.h"
+#include "detect.h"
+#include "guc.h"
 #include "task.h"
 #include "wire.h"
 
@@ -133,17 +135,16 @@ new_call(const HfeTask *task)
 	HfeTaskCall *call = palloc0(sizeof(HfeTaskCall));
 
 	call->task = task;
-	for (int p = 0; p < HFE_NUM_PROTOCOLS && call->part == NULL; p++)
-		call->part = task->parts[p];
-	Assert(call->part != NULL);
 	call->options = hfe_wire_object();
 	call->args = hfe_wire_object();
 	return call;
 }
 
 /*
- * Refuse options that name a key the part's body sets itself; argname is
- * where such a key can come from (the task's extra argument).
+ * Refuse options that name a key a part's body sets itself, whichever
+ * engine the call turns out to speak to, so that this is known before the
+ * endpoint is resolved; the error names where such a key can come from
+ * (the task's extra argument).
  */
 static void
 check_own_keys(const HfeTaskCall *call)
@@ -153,26 +154,33 @@ check_own_keys(const HfeTaskCall *call)
 	for (const HfeTaskOption *opt = call->task->options; opt->name; opt++)
 		if (opt->kind == HFE_OPT_EXTRA)
 			extra = opt->name;
-	for (const HfeOwnKey *k = call->part->own_keys; k->key != NULL; k++)
+	for (int p = 0; p < HFE_NUM_PROTOCOLS; p++)
 	{
-		if (cJSON_GetObjectItemCaseSensitive(call->options, k->key) != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("parameter \"%s\" cannot be set in %s", k->key,
-							extra ? extra : "the options"),
-					 errhint("%s", k->hint)));
+		const HfeTaskPart *part = call->task->parts[p];
+
+		if (part == NULL)
+			continue;
+		for (const HfeOwnKey *k = part->own_keys; k->key != NULL; k++)
+		{
+			if (cJSON_GetObjectItemCaseSensitive(call->options, k->key) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("parameter \"%s\" cannot be set in %s", k->key,
+								extra ? extra : "the options"),
+						 errhint("%s", k->hint)));
+		}
 	}
 }
 
 HfeTaskCall *
-hfe_task_call_from_args(const HfeTask *task, FunctionCallInfo fcinfo)
+hfe_task_call_from_args(const HfeTask *task, FunctionCallInfo fcinfo, int end_arg)
 {
 	HfeTaskCall *call = new_call(task);
 	int			arg = task->first_option;
 
-	for (const HfeTaskOption *opt = task->options; opt->name; opt++, arg++)
+	/* an older version's SQL function may declare fewer options */
+	for (const HfeTaskOption *opt = task->options; opt->name && arg < end_arg; opt++, arg++)
 	{
-		Assert(arg < PG_NARGS());
 		if (!PG_ARGISNULL(arg))
 			add_option(call, opt, PG_GETARG_DATUM(arg));
 	}
@@ -446,6 +454,144 @@ hfe_task_enrich_input(const cJSON *template, const char *row_text)
 	text = hfe_json_print(json);
 	return DirectFunctionCall1(jsonb_in,
 							   CStringGetDatum(pg_any_to_server(text, strlen(text), PG_UTF8)));
+}
+
+/* ---- binding a call to its endpoint's engine ---- */
+
+cJSON *
+hfe_task_engine_json(const char *name, Datum value)
+{
+	HfeEngine	engine = hfe_engine_parse(TextDatumGetCString(value), name);
+
+	return cJSON_CreateString(hfe_engine_name(engine));
+}
+
+static HfeProtocol
+protocol_of(HfeEngine engine)
+{
+	switch (engine)
+	{
+		case HFE_ENGINE_TGI:
+			return HFE_PROTOCOL_TGI;
+		case HFE_ENGINE_TEI:
+			return HFE_PROTOCOL_TEI;
+		case HFE_ENGINE_VLLM:
+		case HFE_ENGINE_SGLANG:
+		case HFE_ENGINE_LLAMACPP:
+			return HFE_PROTOCOL_OPENAI;
+		case HFE_ENGINE_TOOLKIT:
+			return HFE_PROTOCOL_TOOLKIT;
+		default:
+			break;
+	}
+	return HFE_PROTOCOL_ANY;
+}
+
+/* The task's part for engine, or NULL; an unknown engine gets the first. */
+static const HfeTaskPart *
+part_for(const HfeTask *task, HfeEngine engine)
+{
+	const HfeTaskPart *part = NULL;
+
+	if (engine == HFE_ENGINE_UNKNOWN)
+	{
+		for (int p = 0; p < HFE_NUM_PROTOCOLS && part == NULL; p++)
+			part = task->parts[p];
+		return part;
+	}
+	part = task->parts[protocol_of(engine)];
+	return part ? part : task->parts[HFE_PROTOCOL_ANY];
+}
+
+/* Does the task speak differently to different engines? */
+static bool
+task_depends_on_engine(const HfeTask *task)
+{
+	const HfeTaskPart *seen = NULL;
+
+	for (int p = 0; p < HFE_NUM_PROTOCOLS; p++)
+	{
+		if (task->parts[p] == NULL)
+			continue;
+		if (seen != NULL && task->parts[p] != seen)
+			return true;
+		seen = task->parts[p];
+	}
+	return false;
+}
+
+/* Inputs one request may carry to engine, at most. */
+static int
+engine_input_limit(HfeTarget *target, HfeEngine engine)
+{
+	switch (engine)
+	{
+		case HFE_ENGINE_TEI:
+			return hfe_detect_tei_batch_limit(target);
+		case HFE_ENGINE_VLLM:
+		case HFE_ENGINE_SGLANG:
+			return 256;			/* no limit of their own (doc/protocol.md §9.7) */
+		case HFE_ENGINE_LLAMACPP:
+			return 32;
+		default:
+			break;
+	}
+	return 1;
+}
+
+void
+hfe_task_call_bind(HfeTaskCall *call, HfeTarget *target, bool many)
+{
+	const char *forced = hfe_task_arg_text(call, "engine");
+	const HfeTask *task = call->task;
+
+	if (task_depends_on_engine(task) || forced != NULL)
+		call->engine = hfe_detect_engine(target, forced);
+	else
+		call->engine = target->engine;	/* what is known, without probes */
+	call->part = part_for(task, call->engine);
+	if (call->part == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s runs %s, which does not serve %s", target->label,
+						hfe_engine_label(call->engine), task->name),
+				 errhint("If another engine serves it, name it with engine => '...' or the server option \"engine\".")));
+	if (call->part->check != NULL)
+		call->part->check(call);
+	call->max_inputs = 1;
+	if (many && call->part->max_inputs == HFE_INPUTS_ENGINE_LIMIT)
+		call->max_inputs = Max(1, Min(engine_input_limit(target, call->engine),
+									  hfe_max_inputs_per_request));
+}
+
+bool
+hfe_task_should_split(const HfeHttpRequest *req, int n)
+{
+	if (n < 2 || req->curl_code != CURLE_OK || req->response_too_large)
+		return false;
+	if (req->status < 400 || req->status >= 500)
+		return false;
+	return req->status != 401 && req->status != 403 && req->status != 404 &&
+		req->status != 424 && req->status != 429;
+}
+
+bool
+hfe_task_size_refused(const HfeHttpRequest *req)
+{
+	return req->status == 413 ||
+		(req->response != NULL && strstr(req->response, "batch size") != NULL);
+}
+
+void
+hfe_task_refuse_option(const HfeTaskCall *call, const char *option, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s cannot honour %s of %s", hfe_engine_label(call->engine), option,
+					call->task->name),
+			 why ? errdetail("%s", why) : 0,
+			 errhint("Leave %s NULL for this endpoint, or name its engine with engine => '...' if it is not %s.",
+					 option, hfe_engine_label(call->engine))));
 }
 
 const char *

@@ -19,6 +19,7 @@
 
 #include "fmgr.h"
 
+#include "engine.h"
 #include "errors.h"
 #include "http.h"
 #include "json.h"
@@ -26,14 +27,16 @@
 #include "wire.h"
 
 /*
- * The wire protocols a task may speak (doc/protocol.md §6).  Today each
- * task speaks one; a task with parts for several gets the endpoint's.
+ * The wire protocols a task may speak (doc/protocol.md §6, §9): the
+ * engine of the endpoint (detect.c) picks one of the task's parts.
  */
 typedef enum HfeProtocol
 {
 	HFE_PROTOCOL_TGI,			/* text-generation-inference's own routes */
 	HFE_PROTOCOL_TEI,			/* text-embeddings-inference's own routes */
-	HFE_PROTOCOL_OPENAI,		/* OpenAI-compatible routes */
+	HFE_PROTOCOL_OPENAI,		/* OpenAI-compatible routes (vLLM, SGLang,
+								 * llama.cpp) */
+	HFE_PROTOCOL_TOOLKIT,		/* the inference toolkit's pipelines */
 	HFE_PROTOCOL_ANY,			/* whatever the caller sends (infer) */
 	HFE_NUM_PROTOCOLS
 } HfeProtocol;
@@ -83,22 +86,34 @@ typedef struct HfeOwnKey
 
 struct HfeTaskCall;
 
+/* A part's max_inputs: as many as the engine takes in one request. */
+#define HFE_INPUTS_ENGINE_LIMIT 0
+
 /* How a task speaks one protocol. */
 typedef struct HfeTaskPart
 {
 	HfeRoute	route;			/* where a request goes */
 	const HfeOwnKey *own_keys;	/* keys the body sets itself, {NULL} ended */
-	int			max_inputs;		/* inputs one request may carry */
+	int			max_inputs;		/* inputs one request may carry: 1, or
+								 * HFE_INPUTS_ENGINE_LIMIT */
 	const char *content_type;	/* of the request body */
 
-	/* One request body (UTF-8 JSON text) for one input of the task's type. */
-	char	   *(*build_body) (const struct HfeTaskCall *call, Datum input);
+	/*
+	 * Refuse (22023) an option the engine cannot honour, before anything is
+	 * sent; NULL when every option is honoured.
+	 */
+	void		(*check) (const struct HfeTaskCall *call);
+
+	/* One request body (UTF-8 JSON text) for n inputs of the task's type. */
+	char	   *(*build_body) (const struct HfeTaskCall *call, const Datum *inputs, int n);
 
 	/*
-	 * Parse a successful (2xx) answer.  Never raises for a bad answer:
-	 * false with *failure set.
+	 * Parse a successful (2xx) answer to the request for inputs[0..n-1]
+	 * into answers[0..n-1].  Never raises for a bad answer: false with
+	 * *failure set, which then holds for every input of the request.
 	 */
-	bool		(*parse) (const HfeHttpRequest *req, HfeAnswer *answer,
+	bool		(*parse) (const struct HfeTaskCall *call, const HfeHttpRequest *req,
+						  const Datum *inputs, int n, HfeAnswer *answers,
 						  HfeFailure **failure);
 } HfeTaskPart;
 
@@ -116,24 +131,28 @@ typedef struct HfeTask
 	const HfeTaskPart *parts[HFE_NUM_PROTOCOLS];	/* NULL: not spoken */
 } HfeTask;
 
-/* One call of a task: its options read, its part chosen. */
+/* One call of a task: its options read and, once bound, its part chosen. */
 typedef struct HfeTaskCall
 {
 	const HfeTask *task;
-	const HfeTaskPart *part;
+	const HfeTaskPart *part;	/* NULL until bound */
+	HfeEngine	engine;			/* the endpoint's, once bound */
+	int			max_inputs;		/* inputs one request carries, once bound */
 	cJSON	   *options;		/* body members set by options (wire keys) */
 	cJSON	   *args;			/* options not sent as such, by name */
 } HfeTaskCall;
 
 /*
  * Read the options of a call from the SQL arguments task->first_option
- * onwards, in the order task->options declares them (a NULL argument is
+ * up to end_arg (exclusive; a function of an older version may declare
+ * fewer), in the order task->options declares them (a NULL argument is
  * not sent), or from enrich's parameters, a jsonb object of the same names
  * and values (an unknown name raises 22023, with the closest name as a
  * hint).  Either checks every value, and that no option names a key the
  * part's body sets itself, before anything is sent.
  */
-extern HfeTaskCall *hfe_task_call_from_args(const HfeTask *task, FunctionCallInfo fcinfo);
+extern HfeTaskCall *hfe_task_call_from_args(const HfeTask *task, FunctionCallInfo fcinfo,
+											int end_arg);
 extern HfeTaskCall *hfe_task_call_from_jsonb(const HfeTask *task, Datum parameters,
 											 const char *argname);
 
@@ -149,6 +168,42 @@ extern HfeTaskCall *hfe_task_enrich_call(const HfeTask *task, Datum parameters,
 
 /* The input of one row of enrich: its text, or the template filled with it. */
 extern Datum hfe_task_enrich_input(const cJSON *template, const char *row_text);
+
+/*
+ * Bind the call to its target: the engine serving it (the call's engine
+ * option, the server's, the endpoint's image, or detect.c's probes), the
+ * task's part for that engine, and, for a call of many inputs (a batch,
+ * enrich), how many inputs one request carries (else one).  Raises before
+ * any inference request when the engine does not serve the task (0A000)
+ * or cannot honour an option (22023).
+ */
+extern void hfe_task_call_bind(HfeTaskCall *call, HfeTarget *target, bool many);
+
+/*
+ * A failed request of a pack of n inputs: should it be sent again as two
+ * halves?  Yes for a 4xx that may concern one input or the pack's size
+ * (413, 422, a 400); never for 401, 403, 404, 424 or 429, which concern
+ * the whole request, nor when n is 1.
+ */
+extern bool hfe_task_should_split(const HfeHttpRequest *req, int n);
+
+/* The convert callback of a task's "engine" option: a valid engine name. */
+extern cJSON *hfe_task_engine_json(const char *name, Datum value);
+#define HFE_ENGINE_OPTION {"engine", HFE_OPT_TEXT, NULL, hfe_task_engine_json}
+
+/*
+ * Raise 22023: the call's engine cannot honour option; why (or NULL) says
+ * what the engine lacks.  For a part's check callback.
+ */
+pg_noreturn extern void hfe_task_refuse_option(const HfeTaskCall *call, const char *option,
+											   const char *why);
+
+/*
+ * Did the engine refuse a pack for its size rather than for one input (a
+ * 413, or an error that names the batch size)?  The packs that follow are
+ * then made smaller.
+ */
+extern bool hfe_task_size_refused(const HfeHttpRequest *req);
 
 /* The text of an option the body does not carry (system, route), or NULL. */
 extern const char *hfe_task_arg_text(const HfeTaskCall *call, const char *name);

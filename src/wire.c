@@ -186,6 +186,24 @@ hfe_wire_text(const HfeHttpRequest *req, const char *utf8, const char *what,
 	return true;
 }
 
+bool
+hfe_wire_parse_choices(const HfeHttpRequest *req, cJSON **json, const cJSON **choices,
+					   HfeFailure **failure)
+{
+	if (!hfe_wire_parse(req, json, failure))
+		return false;
+	if (!cJSON_IsObject(*json))
+		return hfe_wire_unexpected(failure, "not a JSON object");
+	*choices = cJSON_GetObjectItemCaseSensitive(*json, "choices");
+	if (!cJSON_IsArray(*choices))
+	{
+		if (hfe_wire_error_in_body(req, *json, failure))
+			return false;
+		return hfe_wire_unexpected(failure, "no \"choices\"");
+	}
+	return true;
+}
+
 int64
 hfe_wire_usage_tokens(const cJSON *json)
 {
@@ -197,11 +215,14 @@ hfe_wire_usage_tokens(const cJSON *json)
 }
 
 bool
-hfe_wire_parse_jsonb(const HfeHttpRequest *req, HfeAnswer *answer, HfeFailure **failure)
+hfe_wire_parse_jsonb(const struct HfeTaskCall *call, const HfeHttpRequest *req,
+					 const Datum *inputs, int n, HfeAnswer *answers, HfeFailure **failure)
 {
+	HfeAnswer  *answer = &answers[0];
 	cJSON	   *json;
 	char	   *text;
 
+	Assert(n == 1);
 	if (!hfe_wire_parse(req, &json, failure) ||
 		!hfe_wire_text(req, req->response, "response", &text, failure))
 		return false;

@@ -27,6 +27,8 @@ typedef struct HfeAnswer
 	Datum		value;			/* of the task's result type */
 	bool		isnull;
 	int64		tokens;			/* tokens the answer reports (usage), or -1 */
+	HfeFailure *failure;		/* this input's own failure in an answer for
+								 * several (a value out of range), or NULL */
 } HfeAnswer;
 
 /* ---- building ---- */
@@ -79,6 +81,14 @@ extern bool hfe_wire_error_in_body(const HfeHttpRequest *req, const cJSON *obj,
 extern bool hfe_wire_text(const HfeHttpRequest *req, const char *utf8, const char *what,
 						  char **out, HfeFailure **failure);
 
+/*
+ * An OpenAI-style answer, {"choices": [...], ...}: the body as JSON and its
+ * choices; false with *failure set when it is not such an object (or
+ * carries an error instead).
+ */
+extern bool hfe_wire_parse_choices(const HfeHttpRequest *req, cJSON **json,
+								   const cJSON **choices, HfeFailure **failure);
+
 /* The tokens an OpenAI-style answer reports in usage.completion_tokens, or -1. */
 extern int64 hfe_wire_usage_tokens(const cJSON *json);
 
@@ -86,7 +96,9 @@ extern int64 hfe_wire_usage_tokens(const cJSON *json);
  * The parser of tasks that return the whole answer as jsonb (chat_completion,
  * infer): any JSON, numbers kept exactly by jsonb's own parser.
  */
-extern bool hfe_wire_parse_jsonb(const HfeHttpRequest *req, HfeAnswer *answer,
+struct HfeTaskCall;
+extern bool hfe_wire_parse_jsonb(const struct HfeTaskCall *call, const HfeHttpRequest *req,
+								 const Datum *inputs, int n, HfeAnswer *answers,
 								 HfeFailure **failure);
 
 #endif							/* HFENDPOINTS_WIRE_H */

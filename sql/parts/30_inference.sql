@@ -29,14 +29,15 @@ CREATE FUNCTION @extschema@.text_generation(
     watermark boolean DEFAULT NULL,
     grammar jsonb DEFAULT NULL,
     adapter_id text DEFAULT NULL,
-    extra_parameters jsonb DEFAULT NULL)
+    extra_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'hfendpoints_text_generation'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.text_generation(text, text, integer, double precision, integer,
     double precision, double precision, double precision, double precision, boolean, bigint,
-    text[], boolean, integer, boolean, jsonb, text, jsonb) IS
-    'generates text from a prompt on a text-generation-inference endpoint (POST {url}, {"inputs", "parameters"})';
+    text[], boolean, integer, boolean, jsonb, text, jsonb, text) IS
+    'generates text from a prompt with TGI''s parameters, on any engine (TGI and the toolkit: POST {url}; vLLM, SGLang, llama.cpp: POST {url}/v1/completions)';
 
 CREATE FUNCTION @extschema@.chat_completion(
     endpoint text,
@@ -51,12 +52,13 @@ CREATE FUNCTION @extschema@.chat_completion(
     response_format jsonb DEFAULT NULL,
     tools jsonb DEFAULT NULL,
     tool_choice jsonb DEFAULT NULL,
-    extra jsonb DEFAULT NULL)
+    extra jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'hfendpoints_chat_completion'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.chat_completion(text, jsonb, integer, double precision,
-    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb) IS
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb, text) IS
     'sends an OpenAI-style chat completion request (POST {url}/v1/chat/completions) and returns the whole response';
 
 CREATE FUNCTION @extschema@.chat(
@@ -71,12 +73,13 @@ CREATE FUNCTION @extschema@.chat(
     frequency_penalty double precision DEFAULT NULL,
     presence_penalty double precision DEFAULT NULL,
     response_format jsonb DEFAULT NULL,
-    extra jsonb DEFAULT NULL)
+    extra jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'hfendpoints_chat'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.chat(text, text, text, integer, double precision,
-    double precision, bigint, text[], double precision, double precision, jsonb, jsonb) IS
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text) IS
     'sends a prompt (and an optional system message) as a chat completion and returns the first choice''s text';
 
 CREATE FUNCTION @extschema@.feature_extraction(
@@ -86,12 +89,13 @@ CREATE FUNCTION @extschema@.feature_extraction(
     truncate boolean DEFAULT NULL,
     prompt_name text DEFAULT NULL,
     truncation_direction text DEFAULT NULL,
-    dimensions integer DEFAULT NULL)
+    dimensions integer DEFAULT NULL,
+    engine text DEFAULT NULL)
 RETURNS real[]
 AS 'MODULE_PATHNAME', 'hfendpoints_feature_extraction'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer) IS
-    'computes the embedding of a text on a text-embeddings-inference endpoint';
+COMMENT ON FUNCTION @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer, text) IS
+    'computes the embedding of a text (TEI: POST {url}; vLLM, SGLang, llama.cpp: POST {url}/v1/embeddings; the toolkit''s pipelines)';
 
 CREATE FUNCTION @extschema@.infer(
     endpoint text,
@@ -106,22 +110,22 @@ COMMENT ON FUNCTION @extschema@.infer(text, jsonb, text) IS
 REVOKE ALL ON FUNCTION
     @extschema@.text_generation(text, text, integer, double precision, integer,
         double precision, double precision, double precision, double precision, boolean, bigint,
-        text[], boolean, integer, boolean, jsonb, text, jsonb),
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text),
     @extschema@.chat_completion(text, jsonb, integer, double precision,
-        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb),
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb, text),
     @extschema@.chat(text, text, text, integer, double precision,
-        double precision, bigint, text[], double precision, double precision, jsonb, jsonb),
-    @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer),
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text),
+    @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer, text),
     @extschema@.infer(text, jsonb, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.text_generation(text, text, integer, double precision, integer,
         double precision, double precision, double precision, double precision, boolean, bigint,
-        text[], boolean, integer, boolean, jsonb, text, jsonb),
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text),
     @extschema@.chat_completion(text, jsonb, integer, double precision,
-        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb),
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, jsonb, jsonb, text),
     @extschema@.chat(text, text, text, integer, double precision,
-        double precision, bigint, text[], double precision, double precision, jsonb, jsonb),
-    @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer),
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text),
+    @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer, text),
     @extschema@.infer(text, jsonb, text)
 TO hfendpoints_user;

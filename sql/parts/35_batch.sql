@@ -23,13 +23,14 @@ CREATE FUNCTION @extschema@.text_generation_batch(
     grammar jsonb DEFAULT NULL,
     adapter_id text DEFAULT NULL,
     extra_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
     on_error text DEFAULT 'raise')
 RETURNS TABLE (ord integer, output text, error text)
 AS 'MODULE_PATHNAME', 'hfendpoints_text_generation_batch'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
 COMMENT ON FUNCTION @extschema@.text_generation_batch(text, text[], integer, double precision, integer,
     double precision, double precision, double precision, double precision, boolean, bigint,
-    text[], boolean, integer, boolean, jsonb, text, jsonb, text) IS
+    text[], boolean, integer, boolean, jsonb, text, jsonb, text, text) IS
     'generates text for many prompts at once, concurrently; one row per prompt in input order';
 
 CREATE FUNCTION @extschema@.chat_batch(
@@ -45,12 +46,13 @@ CREATE FUNCTION @extschema@.chat_batch(
     presence_penalty double precision DEFAULT NULL,
     response_format jsonb DEFAULT NULL,
     extra jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
     on_error text DEFAULT 'raise')
 RETURNS TABLE (ord integer, output text, error text)
 AS 'MODULE_PATHNAME', 'hfendpoints_chat_batch'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
 COMMENT ON FUNCTION @extschema@.chat_batch(text, text[], text, integer, double precision,
-    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text) IS
+    double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text, text) IS
     'chats with many prompts at once, concurrently; one row per prompt with the first choice''s text';
 
 CREATE FUNCTION @extschema@.feature_extraction_batch(
@@ -61,11 +63,12 @@ CREATE FUNCTION @extschema@.feature_extraction_batch(
     prompt_name text DEFAULT NULL,
     truncation_direction text DEFAULT NULL,
     dimensions integer DEFAULT NULL,
+    engine text DEFAULT NULL,
     on_error text DEFAULT 'raise')
 RETURNS TABLE (ord integer, output real[], error text)
 AS 'MODULE_PATHNAME', 'hfendpoints_feature_extraction_batch'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
-COMMENT ON FUNCTION @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text) IS
+COMMENT ON FUNCTION @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text, text) IS
     'computes embeddings for many texts at once, concurrently; one row per text in input order';
 
 CREATE FUNCTION @extschema@.infer_batch(
@@ -82,18 +85,18 @@ COMMENT ON FUNCTION @extschema@.infer_batch(text, jsonb[], text, text) IS
 REVOKE ALL ON FUNCTION
     @extschema@.text_generation_batch(text, text[], integer, double precision, integer,
         double precision, double precision, double precision, double precision, boolean, bigint,
-        text[], boolean, integer, boolean, jsonb, text, jsonb, text),
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text, text),
     @extschema@.chat_batch(text, text[], text, integer, double precision,
-        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text),
-    @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text),
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text, text),
+    @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text, text),
     @extschema@.infer_batch(text, jsonb[], text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.text_generation_batch(text, text[], integer, double precision, integer,
         double precision, double precision, double precision, double precision, boolean, bigint,
-        text[], boolean, integer, boolean, jsonb, text, jsonb, text),
+        text[], boolean, integer, boolean, jsonb, text, jsonb, text, text),
     @extschema@.chat_batch(text, text[], text, integer, double precision,
-        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text),
-    @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text),
+        double precision, bigint, text[], double precision, double precision, jsonb, jsonb, text, text),
+    @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text, text),
     @extschema@.infer_batch(text, jsonb[], text, text)
 TO hfendpoints_user;

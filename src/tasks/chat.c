@@ -42,6 +42,7 @@ static const HfeTaskOption chat_options[] = {
 	{"system", HFE_OPT_TEXT, NULL},
 	OPENAI_OPTIONS,
 	{"extra", HFE_OPT_EXTRA, NULL},
+	HFE_ENGINE_OPTION,
 	{NULL}
 };
 
@@ -51,6 +52,7 @@ static const HfeTaskOption chat_completion_options[] = {
 	{"tools", HFE_OPT_JSON, "tools"},
 	{"tool_choice", HFE_OPT_JSON, "tool_choice"},
 	{"extra", HFE_OPT_EXTRA, NULL},
+	HFE_ENGINE_OPTION,
 	{NULL}
 };
 
@@ -129,23 +131,26 @@ openai_body(const HfeTaskCall *call, const cJSON *messages)
 
 /* [{"role":"system",...}, {"role":"user","content":prompt}] */
 static char *
-chat_body(const HfeTaskCall *call, Datum prompt)
+chat_body(const HfeTaskCall *call, const Datum *prompts, int n)
 {
 	const char *system = hfe_task_arg_text(call, "system");
 	cJSON	   *messages = hfe_wire_array();
 
+	Assert(n == 1);
 	if (system != NULL)
 		hfe_wire_append(messages, chat_message("system", system));
-	hfe_wire_append(messages, chat_message("user", TextDatumGetCString(prompt)));
+	hfe_wire_append(messages, chat_message("user", TextDatumGetCString(prompts[0])));
 	return openai_body(call, messages);
 }
 
 /* messages from a jsonb argument, which must be an array */
 static char *
-chat_completion_body(const HfeTaskCall *call, Datum messages)
+chat_completion_body(const HfeTaskCall *call, const Datum *inputs, int n)
 {
+	Datum		messages = inputs[0];
 	Jsonb	   *jb = DatumGetJsonbP(messages);
 
+	Assert(n == 1);
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -156,25 +161,18 @@ chat_completion_body(const HfeTaskCall *call, Datum messages)
 
 /* choices[0].message.content; NULL for a reply made only of tool calls */
 static bool
-chat_parse(const HfeHttpRequest *req, HfeAnswer *answer, HfeFailure **failure)
+chat_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *prompts,
+		   int n, HfeAnswer *answers, HfeFailure **failure)
 {
+	HfeAnswer  *answer = &answers[0];
 	cJSON	   *json;
 	const cJSON *choices;
 	const cJSON *message;
 	const cJSON *content;
 	char	   *out;
 
-	if (!hfe_wire_parse(req, &json, failure))
+	if (!hfe_wire_parse_choices(req, &json, &choices, failure))
 		return false;
-	if (!cJSON_IsObject(json))
-		return hfe_wire_unexpected(failure, "not a JSON object");
-	choices = cJSON_GetObjectItemCaseSensitive(json, "choices");
-	if (!cJSON_IsArray(choices))
-	{
-		if (hfe_wire_error_in_body(req, json, failure))
-			return false;
-		return hfe_wire_unexpected(failure, "no \"choices\"");
-	}
 	if (cJSON_GetArraySize(choices) < 1)
 		return hfe_wire_unexpected(failure, "no choices");
 	message = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(choices, 0), "message");
@@ -221,7 +219,8 @@ const HfeTask hfe_task_chat = {
 	.result_type = TEXTOID,
 	.first_option = 2,
 	.options = chat_options,
-	.parts = {[HFE_PROTOCOL_OPENAI] = &chat_openai},
+	/* TGI serves the same chat route as the OpenAI-compatible engines */
+	.parts = {[HFE_PROTOCOL_TGI] = &chat_openai, [HFE_PROTOCOL_OPENAI] = &chat_openai},
 };
 
 const HfeTask hfe_task_chat_completion = {
@@ -232,7 +231,10 @@ const HfeTask hfe_task_chat_completion = {
 	.result_type = JSONBOID,
 	.first_option = 2,
 	.options = chat_completion_options,
-	.parts = {[HFE_PROTOCOL_OPENAI] = &chat_completion_openai},
+	.parts = {
+		[HFE_PROTOCOL_TGI] = &chat_completion_openai,
+		[HFE_PROTOCOL_OPENAI] = &chat_completion_openai,
+	},
 };
 
 Datum

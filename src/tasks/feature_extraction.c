@@ -3,7 +3,10 @@
  * feature_extraction.c
  *		The embeddings task: feature_extraction(),
  *		feature_extraction_batch() and enrich's task =>
- *		'feature-extraction', on TEI's native route (doc/protocol.md §6.4).
+ *		'feature-extraction', on TEI's native route (doc/protocol.md §6.4),
+ *		the OpenAI-compatible embeddings route of vLLM, SGLang and
+ *		llama.cpp (§9.3), and the inference toolkit's pipelines.  TEI and
+ *		the OpenAI route take many inputs per request: batches pack them.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,6 +35,7 @@ static const HfeTaskOption options[] = {
 	{"prompt_name", HFE_OPT_TEXT, "prompt_name"},
 	{"truncation_direction", HFE_OPT_TEXT, "truncation_direction", truncation_direction_json},
 	{"dimensions", HFE_OPT_POSITIVE_INT, "dimensions"},
+	HFE_ENGINE_OPTION,
 	{NULL}
 };
 
@@ -39,6 +43,8 @@ static const HfeOwnKey tei_own_keys[] = {
 	{"inputs", "\"inputs\" is the text to embed. Pass the text as the function's input argument, or for enrich in the input column."},
 	{NULL, NULL}
 };
+
+static const HfeOwnKey no_own_keys[] = {{NULL, NULL}};
 
 static cJSON *
 truncation_direction_json(const char *name, Datum value)
@@ -53,14 +59,35 @@ truncation_direction_json(const char *name, Datum value)
 	return cJSON_CreateString(pg_strcasecmp(dir, "left") == 0 ? "left" : "right");
 }
 
-/* {"inputs": input, <options at the root>} (huggingface_hub >= 0.34) */
+/*
+ * The inputs: one as a string, as huggingface_hub sends it, several as an
+ * array of strings.
+ */
+static cJSON *
+embed_inputs(const Datum *inputs, int n)
+{
+	cJSON	   *list;
+
+	if (n == 1)
+		return hfe_wire_string(TextDatumGetCString(inputs[0]));
+	list = hfe_wire_array();
+	for (int i = 0; i < n; i++)
+		hfe_wire_append(list, hfe_wire_string(TextDatumGetCString(inputs[i])));
+	return list;
+}
+
+/*
+ * {"inputs": input or [input, ...], <options at the root>}
+ * (huggingface_hub >= 0.34; TEI takes a list of up to
+ * max_client_batch_size).
+ */
 static char *
-tei_body(const HfeTaskCall *call, Datum input)
+tei_body(const HfeTaskCall *call, const Datum *inputs, int n)
 {
 	cJSON	   *body = hfe_wire_object();
 	const cJSON *item;
 
-	hfe_wire_set(body, "inputs", hfe_wire_string(TextDatumGetCString(input)));
+	hfe_wire_set(body, "inputs", embed_inputs(inputs, n));
 	cJSON_ArrayForEach(item, call->options)
 		hfe_wire_set_ref(body, item->string, item);
 	return hfe_json_print(body);
@@ -106,8 +133,8 @@ number_text(const HfeHttpRequest *req, int index)
  * computes in float32); one too small for real becomes 0.
  */
 static bool
-embedding_row(const HfeHttpRequest *req, const cJSON *row, HfeAnswer *answer,
-			  HfeFailure **failure)
+embedding_row(const HfeHttpRequest *req, const cJSON *row, int body_offset,
+			  HfeAnswer *answer, HfeFailure **failure)
 {
 	int			n = cJSON_GetArraySize(row);
 	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
@@ -128,7 +155,9 @@ embedding_row(const HfeHttpRequest *req, const cJSON *row, HfeAnswer *answer,
 			*failure = hfe_make_failure(ERRCODE_PROTOCOL_VIOLATION,
 										"the service sent a value out of range for type real",
 										psprintf("value %d of the embedding is %s", i + 1,
-												 number_text(req, i)));
+												 body_offset >= 0 ?
+												 number_text(req, body_offset + i) :
+												 psprintf("%g", item->valuedouble)));
 			return false;
 		}
 		values[i++] = Float4GetDatum(value);
@@ -138,12 +167,23 @@ embedding_row(const HfeHttpRequest *req, const cJSON *row, HfeAnswer *answer,
 	return true;
 }
 
-/* TEI: [[f, ...]] (or [f, ...]) */
+/* An answer that is not the n rows asked for. */
 static bool
-tei_parse(const HfeHttpRequest *req, HfeAnswer *answer, HfeFailure **failure)
+wrong_count(HfeFailure **failure, int got, int n)
+{
+	return hfe_wire_unexpected(failure, psprintf("%d embeddings for %d input%s", got, n,
+												 n == 1 ? "" : "s"));
+}
+
+/* TEI: [[f, ...], ...], one row per input (a bare [f, ...] for one input) */
+static bool
+tei_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *inputs,
+		  int n, HfeAnswer *answers, HfeFailure **failure)
 {
 	cJSON	   *json;
 	const cJSON *row;
+	int			i = 0;
+	int			offset = 0;		/* numbers before the row, in the body */
 
 	if (!hfe_wire_parse(req, &json, failure))
 		return false;
@@ -153,25 +193,217 @@ tei_parse(const HfeHttpRequest *req, HfeAnswer *answer, HfeFailure **failure)
 			return false;
 		return hfe_wire_unexpected(failure, "not a JSON array of embeddings");
 	}
-	/* TEI sends [[...]] even for one input; a bare [...] is accepted too */
 	row = cJSON_GetArrayItem(json, 0);
-	if (row == NULL || cJSON_IsNumber(row))
-		return embedding_row(req, json, answer, failure);
-	if (!cJSON_IsArray(row))
+	if (n == 1 && (row == NULL || cJSON_IsNumber(row)))
+		return embedding_row(req, json, 0, &answers[0], failure);
+	if (cJSON_GetArraySize(json) != n)
+		return wrong_count(failure, cJSON_GetArraySize(json), n);
+	cJSON_ArrayForEach(row, json)
+	{
+		if (!cJSON_IsArray(row))
+			return hfe_wire_unexpected(failure, "not a JSON array of embeddings");
+		/* a bad value fails its own input only */
+		(void) embedding_row(req, row, offset, &answers[i], &answers[i].failure);
+		i++;
+		offset += cJSON_GetArraySize(row);
+	}
+	return true;
+}
+
+/*
+ * On the OpenAI route the engines normalise, do not truncate, and know no
+ * prompt names; vLLM alone takes normalize and truncate_prompt_tokens.
+ */
+static void
+openai_check(const HfeTaskCall *call)
+{
+	bool		vllm = call->engine == HFE_ENGINE_VLLM;
+	const cJSON *normalize = cJSON_GetObjectItemCaseSensitive(call->options, "normalize");
+	const cJSON *truncate = cJSON_GetObjectItemCaseSensitive(call->options, "truncate");
+
+	if (cJSON_IsFalse(normalize) && !vllm)
+		hfe_task_refuse_option(call, "normalized => false", "Its embeddings route always normalises.");
+	if (cJSON_IsTrue(truncate) && !vllm)
+		hfe_task_refuse_option(call, "truncate => true", "Its embeddings route cannot truncate an input.");
+	if (cJSON_GetObjectItemCaseSensitive(call->options, "prompt_name") != NULL)
+		hfe_task_refuse_option(call, "prompt_name", "Its embeddings route has no prompt names.");
+	if (cJSON_GetObjectItemCaseSensitive(call->options, "truncation_direction") != NULL)
+		hfe_task_refuse_option(call, "truncation_direction", "Its embeddings route has no truncation direction.");
+}
+
+/* {"input": input or [...], "encoding_format": "float", "dimensions"?, vLLM's own} */
+static char *
+openai_body(const HfeTaskCall *call, const Datum *inputs, int n)
+{
+	cJSON	   *body = hfe_wire_object();
+	const cJSON *item;
+
+	hfe_wire_set(body, "input", embed_inputs(inputs, n));
+	hfe_wire_set(body, "encoding_format", cJSON_CreateString("float"));
+	if ((item = cJSON_GetObjectItemCaseSensitive(call->options, "dimensions")) != NULL)
+		hfe_wire_set_ref(body, "dimensions", item);
+	if (call->engine == HFE_ENGINE_VLLM)
+	{
+		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(call->options, "normalize")))
+			hfe_wire_set(body, "normalize", cJSON_CreateFalse());
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(call->options, "truncate")))
+			hfe_wire_set(body, "truncate_prompt_tokens", cJSON_CreateNumber(-1));
+	}
+	return hfe_json_print(body);
+}
+
+/* {"data": [{"index": i, "embedding": [...]}, ...]}: rows placed by index */
+static bool
+openai_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *inputs,
+			 int n, HfeAnswer *answers, HfeFailure **failure)
+{
+	cJSON	   *json;
+	const cJSON *data;
+	const cJSON *item;
+	bool	   *seen = palloc0(sizeof(bool) * n);
+
+	if (!hfe_wire_parse(req, &json, failure))
+		return false;
+	data = cJSON_GetObjectItemCaseSensitive(json, "data");
+	if (!cJSON_IsArray(data))
+	{
+		if (cJSON_IsObject(json) && hfe_wire_error_in_body(req, json, failure))
+			return false;
+		return hfe_wire_unexpected(failure, "no \"data\" array of embeddings");
+	}
+	if (cJSON_GetArraySize(data) != n)
+		return wrong_count(failure, cJSON_GetArraySize(data), n);
+	cJSON_ArrayForEach(item, data)
+	{
+		const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
+		const cJSON *embedding = cJSON_GetObjectItemCaseSensitive(item, "embedding");
+		int			i;
+
+		if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble >= n ||
+			index->valuedouble != (double) (int) index->valuedouble ||
+			seen[(int) index->valuedouble])
+			return hfe_wire_unexpected(failure, "an embedding without a valid \"index\"");
+		i = (int) index->valuedouble;
+		seen[i] = true;
+		if (!cJSON_IsArray(embedding))
+			return hfe_wire_unexpected(failure, "an embedding that is not an array of numbers");
+		(void) embedding_row(req, embedding, -1, &answers[i], &answers[i].failure);
+	}
+	return true;
+}
+
+/* The toolkit's pipelines take no options (doc/protocol.md §9.5). */
+static void
+toolkit_check(const HfeTaskCall *call)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, call->options)
+	{
+		for (const HfeTaskOption *opt = options; opt->name; opt++)
+			if (opt->wire_key != NULL && strcmp(opt->wire_key, item->string) == 0)
+				hfe_task_refuse_option(call, opt->name,
+									   "Its embedding pipelines take no parameters.");
+	}
+}
+
+static char *
+toolkit_body(const HfeTaskCall *call, const Datum *inputs, int n)
+{
+	cJSON	   *body = hfe_wire_object();
+
+	Assert(n == 1);
+	hfe_wire_set(body, "inputs", hfe_wire_string(TextDatumGetCString(inputs[0])));
+	return hfe_json_print(body);
+}
+
+/*
+ * The toolkit: sentence-embeddings answers {"embeddings": [f, ...]}; the
+ * transformers feature-extraction pipeline one vector per token,
+ * [[[f, ...], ...]], which is mean-pooled here into one.
+ */
+static bool
+toolkit_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *inputs,
+			  int n, HfeAnswer *answers, HfeFailure **failure)
+{
+	cJSON	   *json;
+	const cJSON *rows;
+	const cJSON *first;
+	int			ntokens;
+	int			dim;
+	cJSON	   *mean;
+
+	if (!hfe_wire_parse(req, &json, failure))
+		return false;
+	if (cJSON_IsObject(json))
+	{
+		const cJSON *embeddings = cJSON_GetObjectItemCaseSensitive(json, "embeddings");
+
+		if (cJSON_IsArray(embeddings))
+			return embedding_row(req, embeddings, -1, &answers[0], failure);
+		if (hfe_wire_error_in_body(req, json, failure))
+			return false;
+		return hfe_wire_unexpected(failure, "no \"embeddings\"");
+	}
+	if (!cJSON_IsArray(json))
 		return hfe_wire_unexpected(failure, "not a JSON array of embeddings");
-	if (cJSON_GetArraySize(json) != 1)
-		return hfe_wire_unexpected(failure, psprintf("%d embeddings for one input",
-													 cJSON_GetArraySize(json)));
-	return embedding_row(req, row, answer, failure);
+	first = cJSON_GetArrayItem(json, 0);
+	if (first == NULL || cJSON_IsNumber(first))
+		return embedding_row(req, json, 0, &answers[0], failure);
+	rows = cJSON_IsArray(cJSON_GetArrayItem(first, 0)) ? first : json;	/* [[[...]]] */
+	ntokens = cJSON_GetArraySize(rows);
+	first = cJSON_GetArrayItem(rows, 0);
+	dim = cJSON_GetArraySize(first);
+	if (ntokens == 1)
+		return embedding_row(req, first, 0, &answers[0], failure);
+
+	/* token vectors: their mean, each of the same length */
+	mean = hfe_wire_array();
+	for (int d = 0; d < dim; d++)
+	{
+		double		sum = 0;
+		const cJSON *row;
+
+		cJSON_ArrayForEach(row, rows)
+		{
+			const cJSON *v = cJSON_GetArrayItem(row, d);
+
+			if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != dim || !cJSON_IsNumber(v))
+				return hfe_wire_unexpected(failure, "token vectors of different lengths");
+			sum += v->valuedouble;
+		}
+		hfe_wire_append(mean, cJSON_CreateNumber(sum / ntokens));
+	}
+	return embedding_row(req, mean, -1, &answers[0], failure);
 }
 
 static const HfeTaskPart tei = {
 	.route = HFE_ROUTE_ROOT,
 	.own_keys = tei_own_keys,
-	.max_inputs = 1,
+	.max_inputs = HFE_INPUTS_ENGINE_LIMIT,
 	.content_type = "application/json",
 	.build_body = tei_body,
 	.parse = tei_parse,
+};
+
+static const HfeTaskPart openai = {
+	.route = HFE_ROUTE_EMBEDDINGS,
+	.own_keys = no_own_keys,
+	.max_inputs = HFE_INPUTS_ENGINE_LIMIT,
+	.content_type = "application/json",
+	.check = openai_check,
+	.build_body = openai_body,
+	.parse = openai_parse,
+};
+
+static const HfeTaskPart toolkit = {
+	.route = HFE_ROUTE_ROOT,
+	.own_keys = no_own_keys,
+	.max_inputs = 1,
+	.content_type = "application/json",
+	.check = toolkit_check,
+	.build_body = toolkit_body,
+	.parse = toolkit_parse,
 };
 
 const HfeTask hfe_task_feature_extraction = {
@@ -182,7 +414,11 @@ const HfeTask hfe_task_feature_extraction = {
 	.result_type = FLOAT4ARRAYOID,
 	.first_option = 2,
 	.options = options,
-	.parts = {[HFE_PROTOCOL_TEI] = &tei},
+	.parts = {
+		[HFE_PROTOCOL_TEI] = &tei,
+		[HFE_PROTOCOL_OPENAI] = &openai,
+		[HFE_PROTOCOL_TOOLKIT] = &toolkit,
+	},
 };
 
 Datum

@@ -42,9 +42,10 @@ route_json(const char *name, Datum value)
 }
 
 static char *
-payload_body(const HfeTaskCall *call, Datum payload)
+payload_body(const HfeTaskCall *call, const Datum *payloads, int n)
 {
-	return hfe_jsonb_to_utf8(payload);
+	Assert(n == 1);
+	return hfe_jsonb_to_utf8(payloads[0]);
 }
 
 static const HfeTaskPart any = {

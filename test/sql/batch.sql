@@ -75,8 +75,9 @@ SELECT ord, array_length(output, 1) AS dims, error
   FROM hfendpoints.feature_extraction_batch('tei', ARRAY['hello', NULL, 'world']);
 SELECT b.output = hfendpoints.feature_extraction('tei', 'hello') AS same_as_single
   FROM hfendpoints.feature_extraction_batch('tei', ARRAY['hello']) b;
--- an embedding value beyond real's range fails its row only
-\! test/fake/hfctl fault '{"path": "/endpoints/fake-user/tei", "match_body": "huge", "status": 200, "body": "[[0.25, 1e39]]"}'
+-- an embedding value beyond real's range fails its row only, though both
+-- inputs went in one request (TEI takes a list)
+\! test/fake/hfctl fault '{"path": "/endpoints/fake-user/tei", "match_body": "huge", "status": 200, "body": "[[0.5], [0.25, 1e39]]"}'
 SELECT ord, array_length(output, 1) AS dims, error
   FROM hfendpoints.feature_extraction_batch('tei', ARRAY['fine', 'huge'], on_error => 'null');
 \! test/fake/hfctl requests-clear
