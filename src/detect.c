@@ -94,23 +94,6 @@ learnt_get(const char *url)
 	return l;
 }
 
-void
-hfe_detect_forget(const HfeTarget *target)
-{
-	Learnt	  **prev = &learnt_head;
-
-	for (Learnt *l = learnt_head; l != NULL; prev = &l->next, l = l->next)
-	{
-		if (strcmp(l->url, target->url) == 0)
-		{
-			*prev = l->next;
-			pfree(l->url);
-			pfree(l);
-			return;
-		}
-	}
-}
-
 /* ---- probes ---- */
 
 typedef enum ProbeOutcome

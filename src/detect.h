@@ -32,7 +32,4 @@ extern HfeEngine hfe_detect_engine(HfeTarget *target, const char *forced);
  */
 extern int	hfe_detect_tei_batch_limit(HfeTarget *target);
 
-/* Forget what was learnt of target's URL: a route it was sent to is gone. */
-extern void hfe_detect_forget(const HfeTarget *target);
-
 #endif							/* HFENDPOINTS_DETECT_H */

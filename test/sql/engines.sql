@@ -105,6 +105,8 @@ SELECT hfendpoints.text_generation('tei', 'x');
 SELECT hfendpoints.text_generation('vllm', 'x', engine => 'openai');
 \echo :LAST_ERROR_SQLSTATE
 \! test/fake/hfctl requests | grep -c '^POST' || true
+-- llama.cpp serves generation or embeddings, not both: its 501 says so.
+SELECT hfendpoints.feature_extraction('llama', 'x');
 \set VERBOSITY terse
 
 -- Chat is the same OpenAI route on every LLM engine.
@@ -141,6 +143,13 @@ GROUP BY e.endpoint, e.ord ORDER BY e.ord;
 CREATE TABLE stories (id int PRIMARY KEY, prompt text, story text, embedding real[]);
 INSERT INTO stories SELECT i, 'tale ' || i FROM generate_series(1, 12) i;
 CALL hfendpoints.enrich('stories', 'prompt', 'story', 'vllm', task => 'text-generation',
+                        parameters => '{"max_new_tokens": 4, "return_full_text": false}');
+SELECT bool_and(story = hfendpoints.text_generation('tgi', prompt, max_new_tokens => 4,
+                                                    return_full_text => false)) AS enrich_same,
+       count(*)
+FROM stories;
+UPDATE stories SET story = NULL;
+CALL hfendpoints.enrich('stories', 'prompt', 'story', 'toolkit', task => 'text-generation',
                         parameters => '{"max_new_tokens": 4, "return_full_text": false}');
 SELECT bool_and(story = hfendpoints.text_generation('tgi', prompt, max_new_tokens => 4,
                                                     return_full_text => false)) AS enrich_same,
