@@ -351,6 +351,177 @@ GRANT EXECUTE ON FUNCTION
 TO hfendpoints_user;
 -- (end of the engine argument)
 
+-- list_hardware returns every field of the service's hardware rows: new
+-- OUT columns are a new result type, so it is made again, with its grant.
+DROP FUNCTION @extschema@.list_hardware(text);
+CREATE FUNCTION @extschema@.list_hardware(namespace text DEFAULT NULL,
+    OUT vendor text, OUT region text, OUT accelerator text,
+    OUT instance_type text, OUT instance_size text, OUT num_cpus integer,
+    OUT memory_gb double precision, OUT gpu_memory_gb double precision,
+    OUT price_per_hour double precision, OUT status text,
+    OUT id text, OUT num_accelerators integer, OUT architecture text,
+    OUT max_accelerators integer, OUT used_accelerators integer,
+    OUT vendor_status text, OUT region_label text, OUT region_status text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'hfendpoints_list_hardware'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 50;
+COMMENT ON FUNCTION @extschema@.list_hardware(text) IS
+    'the vendor, region, accelerator and instance combinations create_endpoint() accepts, with prices, quotas and availability';
+REVOKE ALL ON FUNCTION @extschema@.list_hardware(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.list_hardware(text) TO hfendpoints_user;
+
+-- Diagnostics and the catalog: logs, metrics, /info, a health check, the
+-- model catalog (sql/parts/25_diagnostics.sql).
+CREATE FUNCTION @extschema@.endpoint_logs(name text, namespace text DEFAULT NULL,
+    tail integer DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_endpoint_logs'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.endpoint_logs(text, text, integer) IS
+    'the endpoint''s logs (the last tail lines when given), its token masked';
+
+CREATE FUNCTION @extschema@.endpoint_metrics(name text, metric text, namespace text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hfendpoints_endpoint_metrics'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.endpoint_metrics(text, text, text) IS
+    'one metric of the endpoint (such as request-count or latency), as the management API returns it';
+
+CREATE FUNCTION @extschema@.endpoint_open_metrics(name text, namespace text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_endpoint_open_metrics'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.endpoint_open_metrics(text, text) IS
+    'the endpoint''s metrics in the OpenMetrics text format';
+
+CREATE FUNCTION @extschema@.endpoint_info(endpoint text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hfendpoints_endpoint_info'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.endpoint_info(text) IS
+    'what the endpoint''s engine says of itself (GET {url}/info: model, limits, version)';
+
+CREATE FUNCTION @extschema@.health_check(endpoint text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'hfendpoints_health_check'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.health_check(text) IS
+    'whether the endpoint answers its health route with 200 now, without waking it';
+
+CREATE FUNCTION @extschema@.list_catalog(OUT repository text)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'hfendpoints_list_catalog'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.list_catalog() IS
+    'the models of the Inference Endpoints catalog, which create_endpoint_from_catalog() deploys';
+
+CREATE FUNCTION @extschema@.create_endpoint_from_catalog(repository text, name text DEFAULT NULL,
+    namespace text DEFAULT NULL, accelerator text DEFAULT NULL)
+RETURNS @extschema@.endpoint
+AS 'MODULE_PATHNAME', 'hfendpoints_create_endpoint_from_catalog'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.create_endpoint_from_catalog(text, text, text, text) IS
+    'deploys a catalog model with the catalog''s hardware and settings; returns the new endpoint';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.endpoint_logs(text, text, integer),
+    @extschema@.endpoint_metrics(text, text, text),
+    @extschema@.endpoint_open_metrics(text, text),
+    @extschema@.endpoint_info(text),
+    @extschema@.health_check(text),
+    @extschema@.list_catalog(),
+    @extschema@.create_endpoint_from_catalog(text, text, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.endpoint_logs(text, text, integer),
+    @extschema@.endpoint_metrics(text, text, text),
+    @extschema@.endpoint_open_metrics(text, text),
+    @extschema@.endpoint_info(text),
+    @extschema@.health_check(text),
+    @extschema@.list_catalog(),
+    @extschema@.create_endpoint_from_catalog(text, text, text, text)
+TO hfendpoints_user;
+-- (end of what sql/parts/25_diagnostics.sql defines)
+
+-- summarization and translation: the inference toolkit's pipelines, each
+-- with its batch form and enrich's task.
+CREATE FUNCTION @extschema@.summarization(
+    endpoint text,
+    input text,
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_summarization'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.summarization(text, text, boolean, text, jsonb, text) IS
+    'summarizes a text on the inference toolkit''s summarization pipeline (POST {url}, {"inputs", "parameters"})';
+
+CREATE FUNCTION @extschema@.translation(
+    endpoint text,
+    input text,
+    src_lang text DEFAULT NULL,
+    tgt_lang text DEFAULT NULL,
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_translation'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.translation(text, text, text, text, boolean, text, jsonb, text) IS
+    'translates a text on the inference toolkit''s translation pipeline (POST {url}, {"inputs", "parameters"})';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.summarization(text, text, boolean, text, jsonb, text),
+    @extschema@.translation(text, text, text, text, boolean, text, jsonb, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.summarization(text, text, boolean, text, jsonb, text),
+    @extschema@.translation(text, text, text, text, boolean, text, jsonb, text)
+TO hfendpoints_user;
+
+CREATE FUNCTION @extschema@.summarization_batch(
+    endpoint text,
+    inputs text[],
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_summarization_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.summarization_batch(text, text[], boolean, text, jsonb, text, text) IS
+    'summarizes many texts at once, concurrently; one row per text in input order';
+
+CREATE FUNCTION @extschema@.translation_batch(
+    endpoint text,
+    inputs text[],
+    src_lang text DEFAULT NULL,
+    tgt_lang text DEFAULT NULL,
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_translation_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.translation_batch(text, text[], text, text, boolean, text, jsonb, text, text) IS
+    'translates many texts at once, concurrently; one row per text in input order';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.summarization_batch(text, text[], boolean, text, jsonb, text, text),
+    @extschema@.translation_batch(text, text[], text, text, boolean, text, jsonb, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.summarization_batch(text, text[], boolean, text, jsonb, text, text),
+    @extschema@.translation_batch(text, text[], text, text, boolean, text, jsonb, text, text)
+TO hfendpoints_user;
+-- (end of summarization and translation)
+
 -- enrich names rows by key, not ctid, and runs on the task table
 -- (src/tasks/): its parameters are the task function's own arguments,
 -- checked before the endpoint is woken, and it asks C for its tasks.

@@ -25,10 +25,16 @@ HfeHttpRequest *
 hfe_api_send(const HfeServer *server, const char *method, const char *path,
 			 const char *body)
 {
+	return hfe_api_send_url(server, method, psprintf("%s%s", server->api_url, path), body);
+}
+
+HfeHttpRequest *
+hfe_api_send_url(const HfeServer *server, const char *method, const char *url,
+				 const char *body)
+{
 	HfeHttpRequest *req;
 
-	req = hfe_http_request(method, psprintf("%s%s", server->api_url, path),
-						   server->token);
+	req = hfe_http_request(method, url, server->token);
 	hfe_tag_request(req, server->serverid, HFE_LABEL_MANAGEMENT_API);
 	if (body != NULL)
 		hfe_http_set_json_body(req, body);

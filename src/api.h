@@ -54,6 +54,10 @@ typedef struct HfeEndpoint
 extern HfeHttpRequest *hfe_api_send(const HfeServer *server, const char *method,
 									const char *path, const char *body);
 
+/* The same to a URL of the service outside api_url (the catalog). */
+extern HfeHttpRequest *hfe_api_send_url(const HfeServer *server, const char *method,
+										const char *url, const char *body);
+
 /* The response's JSON, raising the right error for a failed request or a
  * body that is not JSON.  action completes "could not ...". */
 extern cJSON *hfe_api_result(HfeHttpRequest *req, const char *action);

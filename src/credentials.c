@@ -36,6 +36,7 @@
 
 #define DEFAULT_API_URL "https://api.endpoints.huggingface.cloud/v2"
 #define DEFAULT_HUB_URL "https://huggingface.co"
+#define DEFAULT_CATALOG_URL "https://endpoints.huggingface.co/api/catalog"
 #define DEFAULT_ALLOWED_HOSTS "*.endpoints.huggingface.cloud"
 
 typedef struct HfeOption
@@ -47,6 +48,7 @@ typedef struct HfeOption
 static const HfeOption valid_options[] = {
 	{"api_url", ForeignServerRelationId},
 	{"hub_url", ForeignServerRelationId},
+	{"catalog_url", ForeignServerRelationId},
 	{"allowed_hosts", ForeignServerRelationId},
 	{"allow_http", ForeignServerRelationId},
 	{"engine", ForeignServerRelationId},
@@ -179,7 +181,9 @@ validate_base_url(const char *option, const char *url)
 				 errmsg("invalid value for option \"%s\": \"%s\" is not an http or https URL",
 						option, url),
 				 errhint("Use a URL such as \"%s\".",
-						 strcmp(option, "api_url") == 0 ? DEFAULT_API_URL : DEFAULT_HUB_URL)));
+						 strcmp(option, "api_url") == 0 ? DEFAULT_API_URL :
+						 strcmp(option, "catalog_url") == 0 ? DEFAULT_CATALOG_URL :
+						 DEFAULT_HUB_URL)));
 	if (parts.has_userinfo || parts.has_fragment)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -296,7 +300,8 @@ hfendpoints_fdw_validator(PG_FUNCTION_ARGS)
 		}
 
 		value = defGetString(def);
-		if (strcmp(def->defname, "api_url") == 0 || strcmp(def->defname, "hub_url") == 0)
+		if (strcmp(def->defname, "api_url") == 0 || strcmp(def->defname, "hub_url") == 0 ||
+			strcmp(def->defname, "catalog_url") == 0)
 			validate_base_url(def->defname, value);
 		else if (strcmp(def->defname, "allowed_hosts") == 0)
 			validate_allowed_hosts(value);
@@ -454,6 +459,7 @@ hfe_server_get(bool need_token)
 	server->servername = pstrdup(fs->servername);
 	server->api_url = pstrdup(DEFAULT_API_URL);
 	server->hub_url = pstrdup(DEFAULT_HUB_URL);
+	server->catalog_url = pstrdup(DEFAULT_CATALOG_URL);
 	server->allowed_hosts = pstrdup(DEFAULT_ALLOWED_HOSTS);
 	server->allow_http = false;
 
@@ -465,6 +471,8 @@ hfe_server_get(bool need_token)
 			server->api_url = strip_trailing_slash(pstrdup(defGetString(def)));
 		else if (strcmp(def->defname, "hub_url") == 0)
 			server->hub_url = strip_trailing_slash(pstrdup(defGetString(def)));
+		else if (strcmp(def->defname, "catalog_url") == 0)
+			server->catalog_url = strip_trailing_slash(pstrdup(defGetString(def)));
 		else if (strcmp(def->defname, "allowed_hosts") == 0)
 			server->allowed_hosts = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "allow_http") == 0)

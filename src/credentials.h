@@ -21,6 +21,7 @@ typedef struct HfeServer
 	char	   *servername;
 	char	   *api_url;		/* management API base, no trailing slash */
 	char	   *hub_url;		/* Hub base (whoami), no trailing slash */
+	char	   *catalog_url;	/* model catalog base, no trailing slash */
 	char	   *allowed_hosts;	/* comma-separated host patterns */
 	bool		allow_http;
 	HfeEngine	engine;			/* option "engine": every endpoint reached

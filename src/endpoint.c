@@ -34,6 +34,7 @@
 
 #include "api.h"
 #include "args.h"
+#include "endpoint.h"
 #include "poll.h"
 #include "errors.h"
 #include "guc.h"
@@ -43,7 +44,8 @@
 /* columns of hfendpoints.endpoint (sql/parts/20_lifecycle.sql) */
 #define ENDPOINT_NATTS 22
 /* columns of list_hardware() */
-#define HARDWARE_NATTS 10
+#define HARDWARE_NATTS 18
+#define HARDWARE_NATTS_0_2 10	/* list_hardware() of 0.1.0 and 0.2.0 */
 
 /* ----------------------------------------------------------------
  * Arguments
@@ -452,8 +454,8 @@ check_natts(TupleDesc tupdesc, int natts)
 }
 
 /* The endpoint as the function's composite result. */
-static Datum
-endpoint_datum(FunctionCallInfo fcinfo, const HfeEndpoint *ep)
+Datum
+hfe_endpoint_datum(FunctionCallInfo fcinfo, const HfeEndpoint *ep)
 {
 	TupleDesc	tupdesc;
 	Datum		values[ENDPOINT_NATTS];
@@ -625,13 +627,15 @@ wait_check(const HfeEndpoint *ep, const HfePollLook *look, void *arg)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("endpoint \"%s\" failed to deploy", w->name),
 				 message ? errdetail("The service said: %s", message) : 0,
-				 errhint("Check the endpoint's logs, then fix it with hfendpoints.update_endpoint(), or delete it and create it again.")));
+				 errhint("Read its logs with SELECT hfendpoints.endpoint_logs(%s); then fix it with hfendpoints.update_endpoint(), or delete it and create it again.",
+						 quote_literal_cstr(w->name))));
 	if (strcmp(ep->status, "updateFailed") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("endpoint \"%s\" failed to update", w->name),
 				 message ? errdetail("The service said: %s", message) : 0,
-				 errhint("Check the endpoint's logs, then update it again with hfendpoints.update_endpoint().")));
+				 errhint("Read its logs with SELECT hfendpoints.endpoint_logs(%s); then update it again with hfendpoints.update_endpoint().",
+						 quote_literal_cstr(w->name))));
 	if (running && endpoint_is_healthy(w->server, ep, look->deadline))
 		return true;
 	if (!look->last)
@@ -804,7 +808,7 @@ hfendpoints_create_endpoint(PG_FUNCTION_ARGS)
 	explicit_bzero(body, strlen(body));		/* it may hold secrets */
 	if (req->curl_code == CURLE_OK && req->status == 409)
 		raise_with_hint(req, action, "Choose another name, or delete the existing endpoint with hfendpoints.delete_endpoint().");
-	PG_RETURN_DATUM(endpoint_datum(fcinfo,
+	PG_RETURN_DATUM(hfe_endpoint_datum(fcinfo,
 								   hfe_endpoint_from_json(hfe_api_result(req, action),
 														  namespace, action)));
 }
@@ -818,7 +822,7 @@ endpoint_operation(FunctionCallInfo fcinfo,
 	HfeServer  *server = hfe_server_get(true);
 	char	   *namespace = namespace_arg(fcinfo, 1, server);
 
-	return endpoint_datum(fcinfo, op(server, namespace, name));
+	return hfe_endpoint_datum(fcinfo, op(server, namespace, name));
 }
 
 static HfeEndpoint *
@@ -886,7 +890,7 @@ hfendpoints_resume_endpoint(PG_FUNCTION_ARGS)
 	HfeServer  *server = hfe_server_get(true);
 	char	   *namespace = namespace_arg(fcinfo, 1, server);
 
-	PG_RETURN_DATUM(endpoint_datum(fcinfo,
+	PG_RETURN_DATUM(hfe_endpoint_datum(fcinfo,
 								   resume_endpoint(server, namespace, name, running_ok)));
 }
 
@@ -944,7 +948,7 @@ hfendpoints_update_endpoint(PG_FUNCTION_ARGS)
 	body = hfe_api_update_body(&f);
 	req = hfe_api_send(server, "PUT", endpoint_path(namespace, name, ""), body);
 	explicit_bzero(body, strlen(body));		/* it may hold secrets */
-	PG_RETURN_DATUM(endpoint_datum(fcinfo,
+	PG_RETURN_DATUM(hfe_endpoint_datum(fcinfo,
 								   hfe_endpoint_from_json(hfe_api_result(req, action),
 														  namespace, action)));
 }
@@ -993,7 +997,7 @@ hfendpoints_wait_endpoint(PG_FUNCTION_ARGS)
 
 	server = hfe_server_get(true);
 	namespace = namespace_arg(fcinfo, 1, server);
-	PG_RETURN_DATUM(endpoint_datum(fcinfo,
+	PG_RETURN_DATUM(hfe_endpoint_datum(fcinfo,
 								   wait_for_endpoint(server, namespace, name,
 													 timeout_ms, refresh_ms)));
 }
@@ -1010,6 +1014,10 @@ hardware_number(const cJSON *compute, const char *key, bool as_int,
 		return (Datum) 0;
 	if (!cJSON_IsNumber(item))
 		hfe_raise_bad_response(action, psprintf("field \"%s\" of a compute is not a number", key));
+	/* range first: casting an out-of-range double to int is undefined */
+	if (as_int && !(item->valuedouble >= PG_INT32_MIN && item->valuedouble <= PG_INT32_MAX))
+		hfe_raise_bad_response(action, psprintf("field \"%s\" of a compute is out of range for an integer",
+												key));
 	return as_int ? Int32GetDatum((int32) item->valuedouble) : Float8GetDatum(item->valuedouble);
 }
 
@@ -1029,11 +1037,19 @@ hfendpoints_list_hardware(PG_FUNCTION_ARGS)
 {
 	HfeServer  *server = hfe_server_get(true);
 	char	   *namespace = namespace_arg(fcinfo, 0, server);
-	MaterializedSet set = begin_materialized_set(fcinfo, HARDWARE_NATTS);
+	TupleDesc	declared;
+	int			natts;
+	MaterializedSet set;
 	char	   *action = psprintf("list hardware for namespace \"%s\"", namespace);
 	cJSON	   *json;
 	const cJSON *vendors;
 	const cJSON *vendor;
+
+	/* a database still on 0.1.0 or 0.2.0 declares the first ten columns */
+	if (get_call_result_type(fcinfo, NULL, &declared) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	natts = declared->natts == HARDWARE_NATTS_0_2 ? HARDWARE_NATTS_0_2 : HARDWARE_NATTS;
+	set = begin_materialized_set(fcinfo, natts);
 
 	json = hfe_api_result(hfe_api_send(server, "GET", psprintf("/provider/%s", namespace), NULL),
 						  action);
@@ -1050,6 +1066,7 @@ hfendpoints_list_hardware(PG_FUNCTION_ARGS)
 
 			cJSON_ArrayForEach(compute, cJSON_GetObjectItemCaseSensitive(region, "computes"))
 			{
+				const cJSON *quota = cJSON_GetObjectItemCaseSensitive(compute, "quota");
 				Datum		values[HARDWARE_NATTS];
 				bool		nulls[HARDWARE_NATTS];
 				int			i = 0;
@@ -1064,6 +1081,15 @@ hfendpoints_list_hardware(PG_FUNCTION_ARGS)
 				values[i] = hardware_number(compute, "gpuMemoryGb", false, &nulls[i], action), i++;
 				values[i] = hardware_number(compute, "pricePerHour", false, &nulls[i], action), i++;
 				values[i] = hardware_string(compute, "status", &nulls[i]), i++;
+				Assert(i == HARDWARE_NATTS_0_2);
+				values[i] = hardware_string(compute, "id", &nulls[i]), i++;
+				values[i] = hardware_number(compute, "numAccelerators", true, &nulls[i], action), i++;
+				values[i] = hardware_string(compute, "architecture", &nulls[i]), i++;
+				values[i] = hardware_number(quota, "maxAccelerators", true, &nulls[i], action), i++;
+				values[i] = hardware_number(quota, "usedAccelerators", true, &nulls[i], action), i++;
+				values[i] = hardware_string(vendor, "status", &nulls[i]), i++;
+				values[i] = hardware_string(region, "label", &nulls[i]), i++;
+				values[i] = hardware_string(region, "status", &nulls[i]), i++;
 				Assert(i == HARDWARE_NATTS);
 				tuplestore_putvalues(set.store, set.tupdesc, values, nulls);
 			}

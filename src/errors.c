@@ -261,9 +261,29 @@ mask_secret(const char *text, size_t len, const char *secret, size_t *outlen)
  * and bytes that are not valid in the database encoding replaced by '?':
  * the result is one line, so that it cannot forge a log line.
  */
+static char *
+sanitize(const char *text, size_t len, size_t maxlen, const char *secret, bool lines);
+
 char *
 hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
 						 const char *secret)
+{
+	return sanitize(text, len, maxlen, secret, false);
+}
+
+/*
+ * The same for a text returned whole (an endpoint's logs): the secret
+ * masked, newlines and tabs kept, carriage returns dropped, other control
+ * characters and invalid bytes replaced by '?'.
+ */
+char *
+hfe_sanitize_remote_lines(const char *text, size_t len, const char *secret)
+{
+	return sanitize(text, len, SIZE_MAX, secret, true);
+}
+
+static char *
+sanitize(const char *text, size_t len, size_t maxlen, const char *secret, bool lines)
 {
 	StringInfoData buf;
 	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
@@ -285,7 +305,13 @@ hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
 
 		if (c < 0x80)
 		{
-			if (isspace(c))
+			if (lines && (c == '\n' || c == '\t' || c == '\r'))
+			{
+				if (c != '\r')
+					appendStringInfoChar(&buf, (char) c);
+				last_space = false;
+			}
+			else if (isspace(c) && !lines)
 			{
 				if (!last_space)
 					appendStringInfoChar(&buf, ' ');
@@ -317,7 +343,7 @@ hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
 		}
 		chars++;
 	}
-	while (buf.len > 0 && buf.data[buf.len - 1] == ' ')
+	while (!lines && buf.len > 0 && buf.data[buf.len - 1] == ' ')
 		buf.data[--buf.len] = '\0';
 	if (i < len)
 		appendStringInfoString(&buf, "...");

@@ -60,6 +60,12 @@ pg_noreturn extern void hfe_raise_bad_response(const char *operation, const char
  */
 extern char *hfe_sanitize_remote_text(const char *text, size_t len, size_t maxlen,
 									  const char *secret);
+
+/*
+ * The same for text returned whole, an endpoint's logs: the secret masked,
+ * newlines and tabs kept, other control characters and invalid bytes '?'.
+ */
+extern char *hfe_sanitize_remote_lines(const char *text, size_t len, const char *secret);
 extern void hfe_mask_secret_json(cJSON *node, const char *secret);
 
 #endif							/* HFENDPOINTS_ERRORS_H */

@@ -456,6 +456,39 @@ hfe_task_enrich_input(const cJSON *template, const char *row_text)
 							   CStringGetDatum(pg_any_to_server(text, strlen(text), PG_UTF8)));
 }
 
+/* ---- shared by the toolkit's pipelines ---- */
+
+const HfeOwnKey hfe_pipeline_own_keys[] = {
+	{"inputs", "\"inputs\" is the text. Pass it as the function's input argument, or for enrich in the input column."},
+	{"parameters", "The options are already the pipeline's \"parameters\" object."},
+	{NULL, NULL}
+};
+
+char *
+hfe_pipeline_text_body(const HfeTaskCall *call, const Datum *inputs, int n)
+{
+	Assert(n == 1);
+	return hfe_wire_pipeline_body(call->options, TextDatumGetCString(inputs[0]));
+}
+
+cJSON *
+hfe_task_truncation_json(const char *name, Datum value)
+{
+	static const char *const strategies[] = {
+		"do_not_truncate", "longest_first", "only_first", "only_second"
+	};
+	char	   *strategy = TextDatumGetCString(value);
+
+	for (int i = 0; i < lengthof(strategies); i++)
+		if (strcmp(strategy, strategies[i]) == 0)
+			return cJSON_CreateString(strategy);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid %s \"%s\"", name, strategy),
+			 errhint("Use 'do_not_truncate', 'longest_first', 'only_first' or 'only_second'.")));
+	return NULL;				/* keep compiler quiet */
+}
+
 /* ---- binding a call to its endpoint's engine ---- */
 
 cJSON *

@@ -187,6 +187,19 @@ extern void hfe_task_call_bind(HfeTaskCall *call, HfeTarget *target, bool many);
  */
 extern bool hfe_task_should_split(const HfeHttpRequest *req, int n);
 
+/* The keys a toolkit pipeline's body sets itself: "inputs", "parameters". */
+extern const HfeOwnKey hfe_pipeline_own_keys[];
+
+/*
+ * The body builder of a pipeline of one text: {"inputs": text,
+ * "parameters": <the options>} (TGI's native route, the toolkit's text
+ * pipelines).
+ */
+extern char *hfe_pipeline_text_body(const HfeTaskCall *call, const Datum *inputs, int n);
+
+/* The convert callback of a pipeline's "truncation": a strategy's name. */
+extern cJSON *hfe_task_truncation_json(const char *name, Datum value);
+
 /* The convert callback of a task's "engine" option: a valid engine name. */
 extern cJSON *hfe_task_engine_json(const char *name, Datum value);
 #define HFE_ENGINE_OPTION {"engine", HFE_OPT_TEXT, NULL, hfe_task_engine_json}

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
 #include "wire.h"
@@ -183,6 +184,49 @@ hfe_wire_text(const HfeHttpRequest *req, const char *utf8, const char *what,
 		return false;
 	}
 	*out = pg_any_to_server(utf8, len, PG_UTF8);
+	return true;
+}
+
+char *
+hfe_wire_pipeline_body(const cJSON *parameters, const char *input)
+{
+	cJSON	   *body = hfe_wire_object();
+
+	hfe_wire_set(body, "inputs", hfe_wire_string(input));
+	hfe_wire_set_ref(body, "parameters", parameters);
+	return hfe_json_print(body);
+}
+
+bool
+hfe_wire_first_text(const HfeHttpRequest *req, const char *key, const char *what,
+					HfeAnswer *answer, HfeFailure **failure)
+{
+	cJSON	   *json;
+	const cJSON *obj;
+	const cJSON *item;
+	char	   *out;
+
+	if (!hfe_wire_parse(req, &json, failure))
+		return false;
+	obj = json;
+	if (cJSON_IsArray(json))
+	{
+		if (cJSON_GetArraySize(json) < 1)
+			return hfe_wire_unexpected(failure, "an empty array");
+		obj = cJSON_GetArrayItem(json, 0);
+	}
+	if (!cJSON_IsObject(obj))
+		return hfe_wire_unexpected(failure, "not a JSON object");
+	item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsString(item))
+	{
+		if (hfe_wire_error_in_body(req, obj, failure))
+			return false;
+		return hfe_wire_unexpected(failure, psprintf("no \"%s\"", key));
+	}
+	if (!hfe_wire_text(req, item->valuestring, what, &out, failure))
+		return false;
+	answer->value = CStringGetTextDatum(out);
 	return true;
 }
 

@@ -57,6 +57,13 @@ extern cJSON *hfe_wire_string(const char *server_text);
 extern char *hfe_jsonb_to_utf8(Datum jsonb);
 extern char *hfe_jsonb_value_to_utf8(JsonbValue *v);
 
+/*
+ * {"inputs": input, "parameters": parameters}, the body of TGI's native
+ * route and of the inference toolkit's pipelines; "parameters" is always
+ * sent, empty or not, as huggingface_hub does.
+ */
+extern char *hfe_wire_pipeline_body(const cJSON *parameters, const char *input);
+
 /* ---- reading ---- */
 
 /* The body as JSON; false with *failure set when it is not JSON. */
@@ -80,6 +87,14 @@ extern bool hfe_wire_error_in_body(const HfeHttpRequest *req, const cJSON *obj,
  */
 extern bool hfe_wire_text(const HfeHttpRequest *req, const char *utf8, const char *what,
 						  char **out, HfeFailure **failure);
+
+/*
+ * A pipeline's text answer, [{key: text}] or {key: text}
+ * ("generated_text", "summary_text"): the text, checked as hfe_wire_text
+ * does (what names it), as answer's value.
+ */
+extern bool hfe_wire_first_text(const HfeHttpRequest *req, const char *key, const char *what,
+								HfeAnswer *answer, HfeFailure **failure);
 
 /*
  * An OpenAI-style answer, {"choices": [...], ...}: the body as JSON and its

@@ -160,12 +160,15 @@ CREATE FUNCTION @extschema@.list_hardware(namespace text DEFAULT NULL,
     OUT vendor text, OUT region text, OUT accelerator text,
     OUT instance_type text, OUT instance_size text, OUT num_cpus integer,
     OUT memory_gb double precision, OUT gpu_memory_gb double precision,
-    OUT price_per_hour double precision, OUT status text)
+    OUT price_per_hour double precision, OUT status text,
+    OUT id text, OUT num_accelerators integer, OUT architecture text,
+    OUT max_accelerators integer, OUT used_accelerators integer,
+    OUT vendor_status text, OUT region_label text, OUT region_status text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'hfendpoints_list_hardware'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 50;
 COMMENT ON FUNCTION @extschema@.list_hardware(text) IS
-    'the vendor, region, accelerator and instance combinations create_endpoint() accepts, with prices';
+    'the vendor, region, accelerator and instance combinations create_endpoint() accepts, with prices, quotas and availability';
 
 -- Everything here is for hfendpoints_user, not PUBLIC.
 REVOKE ALL ON FUNCTION @extschema@.whoami() FROM PUBLIC;

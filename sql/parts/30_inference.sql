@@ -129,3 +129,40 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.feature_extraction(text, text, boolean, boolean, text, text, integer, text),
     @extschema@.infer(text, jsonb, text)
 TO hfendpoints_user;
+
+CREATE FUNCTION @extschema@.summarization(
+    endpoint text,
+    input text,
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_summarization'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.summarization(text, text, boolean, text, jsonb, text) IS
+    'summarizes a text on the inference toolkit''s summarization pipeline (POST {url}, {"inputs", "parameters"})';
+
+CREATE FUNCTION @extschema@.translation(
+    endpoint text,
+    input text,
+    src_lang text DEFAULT NULL,
+    tgt_lang text DEFAULT NULL,
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_translation'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.translation(text, text, text, text, boolean, text, jsonb, text) IS
+    'translates a text on the inference toolkit''s translation pipeline (POST {url}, {"inputs", "parameters"})';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.summarization(text, text, boolean, text, jsonb, text),
+    @extschema@.translation(text, text, text, text, boolean, text, jsonb, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.summarization(text, text, boolean, text, jsonb, text),
+    @extschema@.translation(text, text, text, text, boolean, text, jsonb, text)
+TO hfendpoints_user;

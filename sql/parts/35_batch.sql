@@ -100,3 +100,42 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.feature_extraction_batch(text, text[], boolean, boolean, text, text, integer, text, text),
     @extschema@.infer_batch(text, jsonb[], text, text)
 TO hfendpoints_user;
+
+CREATE FUNCTION @extschema@.summarization_batch(
+    endpoint text,
+    inputs text[],
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_summarization_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.summarization_batch(text, text[], boolean, text, jsonb, text, text) IS
+    'summarizes many texts at once, concurrently; one row per text in input order';
+
+CREATE FUNCTION @extschema@.translation_batch(
+    endpoint text,
+    inputs text[],
+    src_lang text DEFAULT NULL,
+    tgt_lang text DEFAULT NULL,
+    clean_up_tokenization_spaces boolean DEFAULT NULL,
+    truncation text DEFAULT NULL,
+    generate_parameters jsonb DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_translation_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.translation_batch(text, text[], text, text, boolean, text, jsonb, text, text) IS
+    'translates many texts at once, concurrently; one row per text in input order';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.summarization_batch(text, text[], boolean, text, jsonb, text, text),
+    @extschema@.translation_batch(text, text[], text, text, boolean, text, jsonb, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.summarization_batch(text, text[], boolean, text, jsonb, text, text),
+    @extschema@.translation_batch(text, text[], text, text, boolean, text, jsonb, text, text)
+TO hfendpoints_user;

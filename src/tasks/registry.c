@@ -23,6 +23,8 @@ static const HfeTask *const tasks[] = {
 	&hfe_task_chat_completion,
 	&hfe_task_feature_extraction,
 	&hfe_task_infer,
+	&hfe_task_summarization,
+	&hfe_task_translation,
 };
 
 const HfeTask *

@@ -16,6 +16,8 @@ extern const HfeTask hfe_task_chat;
 extern const HfeTask hfe_task_chat_completion;
 extern const HfeTask hfe_task_feature_extraction;
 extern const HfeTask hfe_task_infer;
+extern const HfeTask hfe_task_summarization;
+extern const HfeTask hfe_task_translation;
 
 /* The task enrich knows as name ("text-generation"), or NULL. */
 extern const HfeTask *hfe_enrich_task(const char *name);

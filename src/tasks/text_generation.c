@@ -92,57 +92,21 @@ is_task_option(const char *key)
 	return false;
 }
 
-/* ---- TGI and the toolkit: {"inputs", "parameters"} to the URL ---- */
-
 /*
- * {"inputs": prompt, "parameters": {...}}: "parameters" is always sent,
- * empty or not, as huggingface_hub does (doc/protocol.md §6.1).  TGI's
- * do_sample is then false unless given, though a temperature, top_k, top_p
- * or typical_p that changes the distribution also makes it sample (§7.20).
+ * ---- TGI and the toolkit: {"inputs", "parameters"} to the URL ----
+ *
+ * The body is hfe_pipeline_text_body's (doc/protocol.md §6.1): with
+ * "parameters" always sent, TGI's do_sample is false unless given, though
+ * a temperature, top_k, top_p or typical_p that changes the distribution
+ * also makes it sample (§7.20).
  */
-static char *
-tgi_body(const HfeTaskCall *call, const Datum *prompts, int n)
-{
-	cJSON	   *body = hfe_wire_object();
-
-	Assert(n == 1);
-	hfe_wire_set(body, "inputs", hfe_wire_string(TextDatumGetCString(prompts[0])));
-	hfe_wire_set_ref(body, "parameters", call->options);
-	return hfe_json_print(body);
-}
 
 /* TGI and the toolkit: [{"generated_text": ...}] or {"generated_text": ...} */
 static bool
 tgi_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *prompts,
 		  int n, HfeAnswer *answers, HfeFailure **failure)
 {
-	cJSON	   *json;
-	const cJSON *obj;
-	const cJSON *text;
-	char	   *out;
-
-	if (!hfe_wire_parse(req, &json, failure))
-		return false;
-	obj = json;
-	if (cJSON_IsArray(json))
-	{
-		if (cJSON_GetArraySize(json) < 1)
-			return hfe_wire_unexpected(failure, "an empty array");
-		obj = cJSON_GetArrayItem(json, 0);
-	}
-	if (!cJSON_IsObject(obj))
-		return hfe_wire_unexpected(failure, "not a JSON object");
-	text = cJSON_GetObjectItemCaseSensitive(obj, "generated_text");
-	if (!cJSON_IsString(text))
-	{
-		if (hfe_wire_error_in_body(req, obj, failure))
-			return false;
-		return hfe_wire_unexpected(failure, "no \"generated_text\"");
-	}
-	if (!hfe_wire_text(req, text->valuestring, "generated text", &out, failure))
-		return false;
-	answers[0].value = CStringGetTextDatum(out);
-	return true;
+	return hfe_wire_first_text(req, "generated_text", "generated text", &answers[0], failure);
 }
 
 /*
@@ -168,7 +132,7 @@ static const HfeTaskPart tgi = {
 	.own_keys = tgi_own_keys,
 	.max_inputs = 1,
 	.content_type = "application/json",
-	.build_body = tgi_body,
+	.build_body = hfe_pipeline_text_body,
 	.parse = tgi_parse,
 };
 
@@ -178,7 +142,7 @@ static const HfeTaskPart toolkit = {
 	.max_inputs = 1,
 	.content_type = "application/json",
 	.check = toolkit_check,
-	.build_body = tgi_body,
+	.build_body = hfe_pipeline_text_body,
 	.parse = tgi_parse,
 };
 

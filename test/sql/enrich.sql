@@ -67,7 +67,7 @@ RESET client_min_messages;
 BEGIN;
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen');
 ROLLBACK;
-CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'translation');
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'text-to-image');
 CALL hfendpoints.enrich('reviews', 'nope', 'summary', 'gen');
 CALL hfendpoints.enrich('reviews', 'body', 'id', 'gen');
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'emb', task => 'feature-extraction');

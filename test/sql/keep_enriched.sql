@@ -67,7 +67,7 @@ SELECT hfendpoints.keep_enriched('articles', 'body', 'summary', 'gen');
 CREATE TABLE drafts (id int PRIMARY KEY, body text, summary text, words int);
 SELECT hfendpoints.keep_enriched('drafts', 'body', 'body', 'gen');
 \echo :LAST_ERROR_SQLSTATE
-SELECT hfendpoints.keep_enriched('drafts', 'body', 'summary', 'gen', task => 'translation');
+SELECT hfendpoints.keep_enriched('drafts', 'body', 'summary', 'gen', task => 'text-to-image');
 \echo :LAST_ERROR_SQLSTATE
 SELECT hfendpoints.keep_enriched('drafts', 'title', 'summary', 'gen');
 \echo :LAST_ERROR_SQLSTATE
