@@ -77,8 +77,6 @@ typedef struct BatchSink
 /* A failed response keeps this much of its body, for the error's detail. */
 #define FAILED_BODY_KEEP 16384
 
-/* A pack holds at most this much input text, whatever the engine's count. */
-#define PACK_MAX_BYTES (1024 * 1024)
 
 /*
  * One request of a batch: the inputs it carries (one, or a pack of several
@@ -212,7 +210,7 @@ next_pack(BatchRun *run)
 			size_t		len = batch->call->task->input_type == TEXTOID ?
 				VARSIZE_ANY_EXHDR(DatumGetPointer(batch->inputs[i])) : 0;
 
-			if (n > 0 && bytes + len > PACK_MAX_BYTES)
+			if (n > 0 && bytes + len > HFE_PACK_MAX_BYTES)
 				break;
 			bytes += len;
 			inputs[n++] = i;
@@ -318,7 +316,7 @@ batch_done(HfeHttpRequest *req, void *arg)
 
 	if (!hfe_http_ok(req))
 	{
-		if (hfe_task_should_split(req, pack->n))
+		if (hfe_task_should_split(call, req, pack->n))
 		{
 			split_pack(run, pack);
 			return;

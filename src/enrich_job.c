@@ -490,6 +490,7 @@ job_next(void *arg)
 	JobPack    *pack;
 	JobRow	  **rows;
 	int			n = 0;
+	size_t		bytes = 0;
 	MemoryContext old;
 
 	if (job->stop != NULL || job->suspect)
@@ -538,7 +539,13 @@ job_next(void *arg)
 	rows = palloc(sizeof(JobRow *) * job->call->max_inputs);
 	while (job->queue != NIL && n < job->call->max_inputs)
 	{
-		rows[n++] = linitial(job->queue);
+		JobRow	   *next = linitial(job->queue);
+		size_t		len = strlen(next->input);
+
+		if (n > 0 && bytes + len > HFE_PACK_MAX_BYTES)
+			break;
+		bytes += len;
+		rows[n++] = next;
 		job->queue = list_delete_first(job->queue);
 	}
 	pack = new_pack(job, n, rows);
@@ -613,7 +620,7 @@ job_done(HfeHttpRequest *req, void *arg)
 	char	  **errors;
 	bool		suspect = false;
 
-	if (!hfe_http_ok(req) && hfe_task_should_split(req, pack->n))
+	if (!hfe_http_ok(req) && hfe_task_should_split(job->call, req, pack->n))
 	{
 		split_pack(job, pack);
 		MemoryContextDelete(pack->cxt);
@@ -692,7 +699,8 @@ job_done(HfeHttpRequest *req, void *arg)
 		row->answered = true;
 		row->suspect = suspect;
 	}
-	hfe_job_rows_finished(pack->n, hfe_http_ok(req));
+	for (int k = 0; k < pack->n; k++)
+		hfe_job_rows_finished(1, errors[k] == NULL);
 	MemoryContextSwitchTo(old);
 	job->inflight -= pack->n;
 	hfe_job_set_in_flight(job->inflight);

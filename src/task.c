@@ -598,14 +598,26 @@ hfe_task_call_bind(HfeTaskCall *call, HfeTarget *target, bool many)
 }
 
 bool
-hfe_task_should_split(const HfeHttpRequest *req, int n)
+hfe_task_should_split(const HfeTaskCall *call, const HfeHttpRequest *req, int n)
 {
 	if (n < 2 || req->curl_code != CURLE_OK || req->response_too_large)
 		return false;
-	if (req->status < 400 || req->status >= 500)
+	/* TEI's body-size limit, answered in text */
+	if (req->status == 413)
+		return true;
+	/* llama.cpp answers an input too large for its batch with a 500 */
+	if (req->status == 500 && call->engine == HFE_ENGINE_LLAMACPP)
+		return true;
+	if (req->status < 400 || req->status >= 500 ||
+		req->status == 401 || req->status == 403 || req->status == 404 ||
+		req->status == 424 || req->status == 429)
 		return false;
-	return req->status != 401 && req->status != 403 && req->status != 404 &&
-		req->status != 424 && req->status != 429;
+
+	/*
+	 * An engine's own refusal is JSON; a proxy's (a paused endpoint's 400)
+	 * is text and concerns every request, whatever its inputs.
+	 */
+	return strstr(req->content_type, "json") != NULL;
 }
 
 bool
@@ -623,7 +635,7 @@ hfe_task_refuse_option(const HfeTaskCall *call, const char *option, const char *
 			 errmsg("%s cannot honour %s of %s", hfe_engine_label(call->engine), option,
 					call->task->name),
 			 why ? errdetail("%s", why) : 0,
-			 errhint("Leave %s NULL for this endpoint, or name its engine with engine => '...' if it is not %s.",
+			 errhint("Do not pass %s to this endpoint, or name its engine with engine => '...' if it is not %s.",
 					 option, hfe_engine_label(call->engine))));
 }
 
@@ -637,5 +649,8 @@ HfeRoute
 hfe_task_route(const HfeTaskCall *call, const char **path)
 {
 	*path = hfe_task_arg_text(call, "route");
-	return *path ? HFE_ROUTE_PATH : call->part->route;
+	if (*path != NULL)
+		return HFE_ROUTE_PATH;
+	*path = call->part->path;
+	return call->part->route;
 }

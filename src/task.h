@@ -89,10 +89,15 @@ struct HfeTaskCall;
 /* A part's max_inputs: as many as the engine takes in one request. */
 #define HFE_INPUTS_ENGINE_LIMIT 0
 
+/* A pack holds at most this much input text, whatever the engine's count. */
+#define HFE_PACK_MAX_BYTES (1024 * 1024)
+
 /* How a task speaks one protocol. */
 typedef struct HfeTaskPart
 {
 	HfeRoute	route;			/* where a request goes */
+	const char *path;			/* for HFE_ROUTE_PATH: the route under the
+								 * endpoint URL ("/rerank") */
 	const HfeOwnKey *own_keys;	/* keys the body sets itself, {NULL} ended */
 	int			max_inputs;		/* inputs one request may carry: 1, or
 								 * HFE_INPUTS_ENGINE_LIMIT */
@@ -181,11 +186,12 @@ extern void hfe_task_call_bind(HfeTaskCall *call, HfeTarget *target, bool many);
 
 /*
  * A failed request of a pack of n inputs: should it be sent again as two
- * halves?  Yes for a 4xx that may concern one input or the pack's size
- * (413, 422, a 400); never for 401, 403, 404, 424 or 429, which concern
- * the whole request, nor when n is 1.
+ * halves?  Yes for a refusal that may concern one input or the pack's size
+ * (413, an engine's JSON 4xx such as 422 or 400, llama.cpp's 500); never
+ * for 401, 403, 404, 424 or 429, which concern the whole request, for a
+ * proxy's text answer (a paused endpoint), nor when n is 1.
  */
-extern bool hfe_task_should_split(const HfeHttpRequest *req, int n);
+extern bool hfe_task_should_split(const HfeTaskCall *call, const HfeHttpRequest *req, int n);
 
 /* The keys a toolkit pipeline's body sets itself: "inputs", "parameters". */
 extern const HfeOwnKey hfe_pipeline_own_keys[];

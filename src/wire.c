@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -228,6 +230,122 @@ hfe_wire_first_text(const HfeHttpRequest *req, const char *key, const char *what
 		return false;
 	answer->value = CStringGetTextDatum(out);
 	return true;
+}
+
+bool
+hfe_wire_json_answer(const HfeHttpRequest *req, const cJSON *json, HfeAnswer *answer,
+					 HfeFailure **failure)
+{
+	char	   *text;
+
+	if (!hfe_wire_text(req, hfe_json_print(json), "response", &text, failure))
+		return false;
+	answer->value = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	return true;
+}
+
+/* qsort: rows by "score", highest first (every row has a numeric one) */
+static int
+score_desc(const void *a, const void *b)
+{
+	double		x = cJSON_GetObjectItemCaseSensitive(*(cJSON *const *) a, "score")->valuedouble;
+	double		y = cJSON_GetObjectItemCaseSensitive(*(cJSON *const *) b, "score")->valuedouble;
+
+	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+bool
+hfe_wire_rows(const HfeHttpRequest *req, const cJSON *rows, const HfeRowKey *keys,
+			  bool by_score, int limit, HfeAnswer *answer, HfeFailure **failure)
+{
+	cJSON	  **kept;
+	cJSON	   *out = hfe_wire_array();
+	const cJSON *row;
+	int			n = 0;
+
+	if (cJSON_IsObject(rows))
+	{
+		/* one row on its own */
+		cJSON	   *list = hfe_wire_array();
+
+		hfe_wire_append(list, cJSON_Duplicate(rows, true));
+		rows = list;
+	}
+	if (!cJSON_IsArray(rows))
+		return hfe_wire_unexpected(failure, "not a JSON array of rows");
+	kept = palloc(sizeof(cJSON *) * Max(cJSON_GetArraySize(rows), 1));
+	cJSON_ArrayForEach(row, rows)
+	{
+		cJSON	   *copy = hfe_wire_object();
+
+		if (!cJSON_IsObject(row))
+			return hfe_wire_unexpected(failure, "a row that is not a JSON object");
+		for (const HfeRowKey *k = keys; k->key != NULL; k++)
+		{
+			const cJSON *v = NULL;
+
+			for (const char *const *alias = k->from; *alias != NULL && v == NULL; alias++)
+				v = cJSON_GetObjectItemCaseSensitive(row, *alias);
+			if (v == NULL || cJSON_IsNull(v))
+			{
+				if (k->required)
+					return hfe_wire_unexpected(failure, psprintf("a row without \"%s\"", k->from[0]));
+				continue;
+			}
+			if ((k->number && (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))) ||
+				(!k->number && !cJSON_IsString(v)))
+				return hfe_wire_unexpected(failure, psprintf("a row whose \"%s\" is not a %s",
+															 k->from[0], k->number ? "number" : "string"));
+			hfe_wire_set(copy, k->key, cJSON_Duplicate(v, true));
+		}
+		kept[n++] = copy;
+	}
+	if (by_score)
+		qsort(kept, n, sizeof(cJSON *), score_desc);
+	for (int i = 0; i < n && (limit < 0 || i < limit); i++)
+		hfe_wire_append(out, kept[i]);
+	return hfe_wire_json_answer(req, out, answer, failure);
+}
+
+bool
+hfe_wire_parse_rows(const HfeHttpRequest *req, const HfeRowKey *keys, bool by_score,
+					HfeAnswer *answer, HfeFailure **failure)
+{
+	cJSON	   *json;
+
+	if (!hfe_wire_parse(req, &json, failure))
+		return false;
+	if (cJSON_IsObject(json) && hfe_wire_error_in_body(req, json, failure))
+		return false;
+	return hfe_wire_rows(req, json, keys, by_score, -1, answer, failure);
+}
+
+bool
+hfe_wire_scored_rows(const HfeHttpRequest *req, const cJSON *rows, const char *name_key,
+					 int limit, HfeAnswer *answer, HfeFailure **failure)
+{
+	const char *name_from[] = {name_key, NULL};
+	static const char *const score_from[] = {"score", NULL};
+	HfeRowKey	keys[] = {
+		{name_key, name_from, false, true},
+		{"score", score_from, true, true},
+		{NULL}
+	};
+
+	return hfe_wire_rows(req, rows, keys, true, limit, answer, failure);
+}
+
+double
+hfe_wire_number(const cJSON *obj, const char *key, bool *ok)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+	{
+		*ok = false;
+		return 0;
+	}
+	return item->valuedouble;
 }
 
 bool

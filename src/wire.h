@@ -97,6 +97,50 @@ extern bool hfe_wire_first_text(const HfeHttpRequest *req, const char *key, cons
 								HfeAnswer *answer, HfeFailure **failure);
 
 /*
+ * A JSON tree made from an answer (a task's normalized rows) as the jsonb
+ * value of answer, its strings checked as hfe_wire_text does.
+ */
+extern bool hfe_wire_json_answer(const HfeHttpRequest *req, const cJSON *json,
+								 HfeAnswer *answer, HfeFailure **failure);
+
+/*
+ * One member of the rows a task returns as jsonb: its key, the keys it may
+ * come as in the answer (NULL ended: "entity_group", "entity"), whether it
+ * is a number (else a string), and whether a row must have it.
+ */
+typedef struct HfeRowKey
+{
+	const char *key;
+	const char *const *from;
+	bool		number;
+	bool		required;
+} HfeRowKey;
+
+/*
+ * An answer's rows (an array of objects, or one object) as answer's jsonb
+ * array of objects with only keys' members, each checked; sorted by
+ * "score", highest first, when by_score; at most limit rows (-1: all).
+ */
+extern bool hfe_wire_rows(const HfeHttpRequest *req, const cJSON *rows, const HfeRowKey *keys,
+						  bool by_score, int limit, HfeAnswer *answer, HfeFailure **failure);
+
+/* The whole answer as such rows (an error in a 2xx body is its failure). */
+extern bool hfe_wire_parse_rows(const HfeHttpRequest *req, const HfeRowKey *keys,
+								bool by_score, HfeAnswer *answer, HfeFailure **failure);
+
+/*
+ * Rows of a name (name_key: "label") and a "score", in any order, as
+ * answer's jsonb [{name_key, "score"}, ...], best first, at most limit of
+ * them (-1: all).  One object alone is one row.
+ */
+extern bool hfe_wire_scored_rows(const HfeHttpRequest *req, const cJSON *rows,
+								 const char *name_key, int limit, HfeAnswer *answer,
+								 HfeFailure **failure);
+
+/* A finite number member of obj; *ok set false (and 0) when it is not one. */
+extern double hfe_wire_number(const cJSON *obj, const char *key, bool *ok);
+
+/*
  * An OpenAI-style answer, {"choices": [...], ...}: the body as JSON and its
  * choices; false with *failure set when it is not such an object (or
  * carries an error instead).

@@ -139,3 +139,265 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.summarization_batch(text, text[], boolean, text, jsonb, text, text),
     @extschema@.translation_batch(text, text[], text, text, boolean, text, jsonb, text, text)
 TO hfendpoints_user;
+
+CREATE FUNCTION @extschema@.sentence_similarity_batch(
+    endpoint text,
+    sentences text[],
+    other_sentences text[] DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output real[], error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_sentence_similarity_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.sentence_similarity_batch(text, text[], text[], text, text) IS
+    'compares many sentences with the same other_sentences at once, concurrently; one row per sentence in input order';
+
+-- rerank: TEI's scores of texts against a query.  The C function is the
+-- batch form of the task (one text per input, packed into TEI's "texts");
+-- rerank() returns its rows best first, numbered from 1 as in the array.
+CREATE FUNCTION @extschema@._rerank_scores(
+    endpoint text,
+    texts text[],
+    query text DEFAULT NULL,
+    raw_scores boolean DEFAULT NULL,
+    truncate boolean DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output real, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_rerank_scores'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._rerank_scores(text, text[], text, boolean, boolean, text, text) IS
+    'internal: the score of each text against the query, in input order';
+
+CREATE FUNCTION @extschema@.rerank(
+    endpoint text,
+    query text,
+    texts text[],
+    raw_scores boolean DEFAULT NULL,
+    truncate boolean DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS TABLE (index integer, score real)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT s.ord, s.output
+      FROM @extschema@._rerank_scores(endpoint, texts, query => query, raw_scores => raw_scores,
+                                      truncate => truncate, engine => engine) s
+     ORDER BY s.output DESC, s.ord;
+END;
+COMMENT ON FUNCTION @extschema@.rerank(text, text, text[], boolean, boolean, text) IS
+    'scores texts against a query (TEI POST {url}/rerank); one row per text, best first, index counting from 1';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.sentence_similarity_batch(text, text[], text[], text, text),
+    @extschema@._rerank_scores(text, text[], text, boolean, boolean, text, text),
+    @extschema@.rerank(text, text, text[], boolean, boolean, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.sentence_similarity_batch(text, text[], text[], text, text),
+    @extschema@._rerank_scores(text, text[], text, boolean, boolean, text, text),
+    @extschema@.rerank(text, text, text[], boolean, boolean, text)
+TO hfendpoints_user;
+
+-- The batch forms of the tasks that return rows: the rows of each input,
+-- by ord, with NULL columns and the error when the input failed.
+
+CREATE FUNCTION @extschema@._text_classification_batch(
+    endpoint text,
+    texts text[],
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_text_classification_json_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._text_classification_batch(text, text[], integer, text, text, text) IS
+    'internal: the rows of text_classification for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.text_classification_batch(
+    endpoint text,
+    texts text[],
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, label text, score real, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'label'), (e.v ->> 'score')::real, b.error
+      FROM @extschema@._text_classification_batch(endpoint, texts, top_k => top_k, function_to_apply => function_to_apply, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.text_classification_batch(text, text[], integer, text, text, text) IS
+    'text_classification for many texts at once, concurrently; the rows of each text, by ord in input order';
+
+CREATE FUNCTION @extschema@._zero_shot_classification_batch(
+    endpoint text,
+    texts text[],
+    candidate_labels text[] DEFAULT NULL,
+    multi_label boolean DEFAULT NULL,
+    hypothesis_template text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_zero_shot_classification_json_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._zero_shot_classification_batch(text, text[], text[], boolean, text, text, text) IS
+    'internal: the rows of zero_shot_classification for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.zero_shot_classification_batch(
+    endpoint text,
+    texts text[],
+    candidate_labels text[] DEFAULT NULL,
+    multi_label boolean DEFAULT NULL,
+    hypothesis_template text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, label text, score real, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'label'), (e.v ->> 'score')::real, b.error
+      FROM @extschema@._zero_shot_classification_batch(endpoint, texts, candidate_labels => candidate_labels, multi_label => multi_label, hypothesis_template => hypothesis_template, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.zero_shot_classification_batch(text, text[], text[], boolean, text, text, text) IS
+    'zero_shot_classification for many texts at once, concurrently; the rows of each text, by ord in input order';
+
+CREATE FUNCTION @extschema@._token_classification_batch(
+    endpoint text,
+    texts text[],
+    aggregation_strategy text DEFAULT NULL,
+    ignore_labels text[] DEFAULT NULL,
+    stride integer DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_token_classification_json_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._token_classification_batch(text, text[], text, text[], integer, text, text) IS
+    'internal: the rows of token_classification for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.token_classification_batch(
+    endpoint text,
+    texts text[],
+    aggregation_strategy text DEFAULT NULL,
+    ignore_labels text[] DEFAULT NULL,
+    stride integer DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, entity_group text, score real, word text, start integer, "end" integer, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'entity_group'), (e.v ->> 'score')::real, (e.v ->> 'word'), (e.v ->> 'start')::integer, (e.v ->> 'end')::integer, b.error
+      FROM @extschema@._token_classification_batch(endpoint, texts, aggregation_strategy => aggregation_strategy, ignore_labels => ignore_labels, stride => stride, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.token_classification_batch(text, text[], text, text[], integer, text, text) IS
+    'token_classification for many texts at once, concurrently; the rows of each text, by ord in input order';
+
+CREATE FUNCTION @extschema@._fill_mask_batch(
+    endpoint text,
+    texts text[],
+    top_k integer DEFAULT NULL,
+    targets text[] DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_fill_mask_json_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._fill_mask_batch(text, text[], integer, text[], text, text) IS
+    'internal: the rows of fill_mask for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.fill_mask_batch(
+    endpoint text,
+    texts text[],
+    top_k integer DEFAULT NULL,
+    targets text[] DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, token_str text, score real, token integer, sequence text, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'token_str'), (e.v ->> 'score')::real, (e.v ->> 'token')::integer, (e.v ->> 'sequence'), b.error
+      FROM @extschema@._fill_mask_batch(endpoint, texts, top_k => top_k, targets => targets, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.fill_mask_batch(text, text[], integer, text[], text, text) IS
+    'fill_mask for many texts at once, concurrently; the rows of each text, by ord in input order';
+
+CREATE FUNCTION @extschema@._question_answering_batch(
+    endpoint text,
+    contexts text[],
+    question text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    max_answer_len integer DEFAULT NULL,
+    handle_impossible_answer boolean DEFAULT NULL,
+    doc_stride integer DEFAULT NULL,
+    max_seq_len integer DEFAULT NULL,
+    max_question_len integer DEFAULT NULL,
+    align_to_words boolean DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_question_answering_json_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text) IS
+    'internal: the rows of question_answering for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.question_answering_batch(
+    endpoint text,
+    contexts text[],
+    question text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    max_answer_len integer DEFAULT NULL,
+    handle_impossible_answer boolean DEFAULT NULL,
+    doc_stride integer DEFAULT NULL,
+    max_seq_len integer DEFAULT NULL,
+    max_question_len integer DEFAULT NULL,
+    align_to_words boolean DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, answer text, score real, start integer, "end" integer, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'answer'), (e.v ->> 'score')::real, (e.v ->> 'start')::integer, (e.v ->> 'end')::integer, b.error
+      FROM @extschema@._question_answering_batch(endpoint, contexts, question => question, top_k => top_k, max_answer_len => max_answer_len, handle_impossible_answer => handle_impossible_answer, doc_stride => doc_stride, max_seq_len => max_seq_len, max_question_len => max_question_len, align_to_words => align_to_words, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text) IS
+    'answers one question from many contexts at once, concurrently; the answers of each context, by ord in input order';
+
+REVOKE ALL ON FUNCTION
+    @extschema@._text_classification_batch(text, text[], integer, text, text, text),
+    @extschema@.text_classification_batch(text, text[], integer, text, text, text),
+    @extschema@._zero_shot_classification_batch(text, text[], text[], boolean, text, text, text),
+    @extschema@.zero_shot_classification_batch(text, text[], text[], boolean, text, text, text),
+    @extschema@._token_classification_batch(text, text[], text, text[], integer, text, text),
+    @extschema@.token_classification_batch(text, text[], text, text[], integer, text, text),
+    @extschema@._fill_mask_batch(text, text[], integer, text[], text, text),
+    @extschema@.fill_mask_batch(text, text[], integer, text[], text, text),
+    @extschema@._question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text),
+    @extschema@.question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@._text_classification_batch(text, text[], integer, text, text, text),
+    @extschema@.text_classification_batch(text, text[], integer, text, text, text),
+    @extschema@._zero_shot_classification_batch(text, text[], text[], boolean, text, text, text),
+    @extschema@.zero_shot_classification_batch(text, text[], text[], boolean, text, text, text),
+    @extschema@._token_classification_batch(text, text[], text, text[], integer, text, text),
+    @extschema@.token_classification_batch(text, text[], text, text[], integer, text, text),
+    @extschema@._fill_mask_batch(text, text[], integer, text[], text, text),
+    @extschema@.fill_mask_batch(text, text[], integer, text[], text, text),
+    @extschema@._question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text),
+    @extschema@.question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text)
+TO hfendpoints_user;

@@ -225,6 +225,9 @@ openai_check(const HfeTaskCall *call)
 		hfe_task_refuse_option(call, "normalized => false", "Its embeddings route always normalises.");
 	if (cJSON_IsTrue(truncate) && !vllm)
 		hfe_task_refuse_option(call, "truncate => true", "Its embeddings route cannot truncate an input.");
+	if (cJSON_GetObjectItemCaseSensitive(call->options, "dimensions") != NULL &&
+		call->engine == HFE_ENGINE_LLAMACPP)
+		hfe_task_refuse_option(call, "dimensions", "Its embeddings route always returns the model's full size.");
 	if (cJSON_GetObjectItemCaseSensitive(call->options, "prompt_name") != NULL)
 		hfe_task_refuse_option(call, "prompt_name", "Its embeddings route has no prompt names.");
 	if (cJSON_GetObjectItemCaseSensitive(call->options, "truncation_direction") != NULL)

@@ -25,6 +25,13 @@ static const HfeTask *const tasks[] = {
 	&hfe_task_infer,
 	&hfe_task_summarization,
 	&hfe_task_translation,
+	&hfe_task_sentence_similarity,
+	&hfe_task_rerank,
+	&hfe_task_text_classification,
+	&hfe_task_zero_shot_classification,
+	&hfe_task_token_classification,
+	&hfe_task_question_answering,
+	&hfe_task_fill_mask,
 };
 
 const HfeTask *

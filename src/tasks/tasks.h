@@ -18,6 +18,13 @@ extern const HfeTask hfe_task_feature_extraction;
 extern const HfeTask hfe_task_infer;
 extern const HfeTask hfe_task_summarization;
 extern const HfeTask hfe_task_translation;
+extern const HfeTask hfe_task_sentence_similarity;
+extern const HfeTask hfe_task_rerank;
+extern const HfeTask hfe_task_text_classification;
+extern const HfeTask hfe_task_zero_shot_classification;
+extern const HfeTask hfe_task_token_classification;
+extern const HfeTask hfe_task_question_answering;
+extern const HfeTask hfe_task_fill_mask;
 
 /* The task enrich knows as name ("text-generation"), or NULL. */
 extern const HfeTask *hfe_enrich_task(const char *name);

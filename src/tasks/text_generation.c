@@ -194,6 +194,17 @@ completions_check(const HfeTaskCall *call)
 	HfeEngine	e = call->engine;
 	const cJSON *grammar = grammar_option(call);
 
+	/*
+	 * TGI runs to the model's end when max_new_tokens is not given; vLLM
+	 * does for "max_tokens": null and llama.cpp by default, but SGLang's
+	 * max_tokens is a plain integer, 16 when left out.
+	 */
+	if (option(call, "max_new_tokens") == NULL && e == HFE_ENGINE_SGLANG)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("SGLang needs max_new_tokens"),
+				 errdetail("Left NULL, TGI generates to the model's end; SGLang stops at 16 tokens and cannot be told to run to the end."),
+				 errhint("Give the length, such as max_new_tokens => 256.")));
 	if (option(call, "watermark") != NULL)
 		hfe_task_refuse_option(call, "watermark", "Its completions route has no watermarking.");
 	if (option(call, "typical_p") != NULL && e != HFE_ENGINE_LLAMACPP)
@@ -280,7 +291,7 @@ completions_body(const HfeTaskCall *call, const Datum *prompts, int n)
 	hfe_wire_set(body, "prompt", hfe_wire_string(TextDatumGetCString(prompts[0])));
 	if ((item = option(call, "max_new_tokens")) != NULL)
 		hfe_wire_set_ref(body, "max_tokens", item);
-	else if (!llamacpp)
+	else if (e == HFE_ENGINE_VLLM)
 		hfe_wire_set(body, "max_tokens", cJSON_CreateNull());	/* not 16 */
 
 	if (tgi_samples(call))
@@ -316,10 +327,14 @@ completions_body(const HfeTaskCall *call, const Datum *prompts, int n)
 	if ((item = grammar_option(call)) != NULL)
 		add_grammar(body, e, item);
 
-	/* extra_parameters: members of the body, as given */
+	/* extra_parameters: members of the body, as given, replacing ours */
 	cJSON_ArrayForEach(item, call->options)
-		if (!is_task_option(item->string))
-			hfe_wire_set_ref(body, item->string, item);
+	{
+		if (is_task_option(item->string))
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(body, item->string);
+		hfe_wire_set_ref(body, item->string, item);
+	}
 	return hfe_json_print(body);
 }
 

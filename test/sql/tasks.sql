@@ -1,5 +1,8 @@
--- The typed tasks of the inference toolkit's pipelines, each with its
--- single-row, batch and enrich forms: summarization and translation.
+-- The typed tasks, each with its single-row, batch and enrich forms:
+-- summarization and translation (the toolkit's pipelines), sentence
+-- similarity (TEI and the toolkit), rerank (TEI), and the tasks that
+-- return rows: text classification (TEI and the toolkit), zero-shot and
+-- token classification, question answering and fill-mask (the toolkit).
 \i test/include/setup.psql
 SET client_min_messages = warning;
 CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token 'hf_fake_token');
@@ -9,6 +12,16 @@ SET hfendpoints.retry_base_delay = '10ms';
 \! test/fake/hfctl seed fake-user/summ '{"repository": "facebook/bart-large-cnn", "task": "summarization"}'
 \! test/fake/hfctl seed fake-user/mt '{"repository": "facebook/mbart-large-50-many-to-many-mmt", "task": "translation"}'
 \! test/fake/hfctl seed fake-user/tgi '{"task": "text-generation"}'
+\! test/fake/hfctl seed fake-user/sim '{"repository": "sentence-transformers/all-MiniLM-L6-v2", "task": "sentence-similarity", "image": {"tei": {"url": "ghcr.io/huggingface/text-embeddings-inference:1.9"}}}'
+\! test/fake/hfctl seed fake-user/sim-tk '{"repository": "sentence-transformers/all-MiniLM-L6-v2", "task": "sentence-similarity", "image": {"huggingface": {}}}'
+\! test/fake/hfctl seed fake-user/ranker '{"repository": "BAAI/bge-reranker-base", "task": "sentence-ranking", "image": {"tei": {"url": "ghcr.io/huggingface/text-embeddings-inference:1.9"}}}'
+\! test/fake/hfctl endpoint fake-user/ranker '{"max_batch_size": 4}'
+\! test/fake/hfctl seed fake-user/sst2 '{"repository": "distilbert/distilbert-base-uncased-finetuned-sst-2-english", "task": "text-classification"}'
+\! test/fake/hfctl seed fake-user/sst2-tei '{"repository": "distilbert/distilbert-base-uncased-finetuned-sst-2-english", "task": "text-classification", "image": {"tei": {"url": "ghcr.io/huggingface/text-embeddings-inference:1.9"}}}'
+\! test/fake/hfctl seed fake-user/nli '{"repository": "facebook/bart-large-mnli", "task": "zero-shot-classification"}'
+\! test/fake/hfctl seed fake-user/ner '{"repository": "dslim/bert-base-NER", "task": "token-classification"}'
+\! test/fake/hfctl seed fake-user/qa '{"repository": "deepset/roberta-base-squad2", "task": "question-answering"}'
+\! test/fake/hfctl seed fake-user/mask '{"repository": "FacebookAI/roberta-base", "task": "fill-mask"}'
 
 -- summarization: {"inputs", "parameters"} as huggingface_hub sends it.
 \! test/fake/hfctl requests-clear
@@ -60,4 +73,101 @@ CALL hfendpoints.enrich('articles', 'body', 'body_fr', 'mt', task => 'translatio
 \! test/fake/hfctl requests --path /endpoints/fake-user/mt | grep -c '^POST' || true
 SELECT count(body_fr) AS written FROM articles;
 SELECT task, function_name, output_type FROM hfendpoints._enrich_tasks() ORDER BY task;
+
+-- sentence_similarity: one score per other sentence, in their order; TEI
+-- and the toolkit agree.
+\! test/fake/hfctl requests-clear
+SELECT array_length(hfendpoints.sentence_similarity('sim', 'A cat sits',
+           other_sentences => ARRAY['a cat', 'a dog', 'the stock market']), 1) AS scores,
+       hfendpoints.sentence_similarity('sim', 'A cat sits', other_sentences => ARRAY['a cat', 'a dog'])
+     = hfendpoints.sentence_similarity('sim-tk', 'A cat sits', other_sentences => ARRAY['a cat', 'a dog'])
+       AS engines_agree;
+\! test/fake/hfctl requests --path /endpoints/fake-user/sim --headers none
+SELECT hfendpoints.sentence_similarity('sim', 'A cat sits');
+\echo :LAST_ERROR_SQLSTATE
+SELECT ord, array_length(output, 1), error
+FROM hfendpoints.sentence_similarity_batch('sim', ARRAY['one', NULL, 'three'],
+                                           other_sentences => ARRAY['x', 'y']);
+ALTER TABLE articles ADD COLUMN closeness real[];
+CALL hfendpoints.enrich('articles', 'body', 'closeness', 'sim', task => 'sentence-similarity',
+                        parameters => '{"other_sentences": ["article", "news"]}');
+SELECT bool_and(closeness = hfendpoints.sentence_similarity('sim', body,
+                    other_sentences => ARRAY['article', 'news'])) AS enrich_same
+FROM articles;
+
+-- rerank: TEI's scores of texts against a query, best first, index
+-- counting from 1 as in the array; the texts are packed up to TEI's
+-- max_client_batch_size (4 here) per request.
+\! test/fake/hfctl requests-clear
+SELECT index, score > 0 AS scored
+FROM hfendpoints.rerank('ranker', 'What is a cat?',
+                        ARRAY['A cat is a small feline.', 'Stocks fell.', 'Cats purr.',
+                              'Dogs bark.', 'The sun is a star.']);
+SELECT array_agg(index ORDER BY score DESC) = array_agg(index) AS best_first
+FROM hfendpoints.rerank('ranker', 'What is a cat?', ARRAY['a', 'b', 'c', 'd', 'e', 'f']);
+\! test/fake/hfctl requests --path /endpoints/fake-user/ranker --headers none | head -4
+SELECT * FROM hfendpoints.rerank('ranker', NULL, ARRAY['a']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hfendpoints.rerank('sim', 'q', ARRAY['a']);
+ALTER TABLE articles ADD COLUMN relevance real;
+CALL hfendpoints.enrich('articles', 'body', 'relevance', 'ranker', task => 'rerank',
+                        parameters => '{"query": "article 3"}');
+SELECT count(relevance) AS scored,
+       (SELECT array_agg(id ORDER BY relevance DESC, id) FROM articles)
+     = (SELECT array_agg(index ORDER BY score DESC, index)
+          FROM hfendpoints.rerank('ranker', 'article 3',
+                                  ARRAY(SELECT body FROM articles ORDER BY id))) AS same_order
+FROM articles;
 DROP TABLE articles;
+
+-- text_classification: the labels with their scores, best first, as rows;
+-- top_k keeps the best ones (on TEI, which has no top_k, they are cut
+-- here).
+\! test/fake/hfctl requests-clear
+SELECT * FROM hfendpoints.text_classification('sst2', 'I love this kettle');
+SELECT * FROM hfendpoints.text_classification('sst2', 'I love this kettle', top_k => 1);
+\! test/fake/hfctl requests --path /endpoints/fake-user/sst2 --headers none
+SELECT label, score > 0 AS scored FROM hfendpoints.text_classification('sst2-tei', 'I love it', top_k => 1);
+SELECT * FROM hfendpoints.text_classification('sst2-tei', 'I love it', function_to_apply => 'softmax');
+SELECT * FROM hfendpoints.text_classification('sst2', 'x', function_to_apply => 'tanh');
+-- the batch form: the rows of each text, by ord; TEI packs the texts
+\! test/fake/hfctl requests-clear
+SELECT ord, label, error IS NULL AS ok
+FROM hfendpoints.text_classification_batch('sst2-tei', ARRAY['good', NULL, 'bad'], top_k => 1);
+\! test/fake/hfctl requests --path /endpoints/fake-user/sst2-tei --headers none
+-- zero_shot_classification: candidate labels, required
+SELECT label, score > 0 AS scored
+FROM hfendpoints.zero_shot_classification('nli', 'The match ended in a draw',
+                                           candidate_labels => ARRAY['sports', 'politics', 'cooking']);
+\! test/fake/hfctl last-body --path /endpoints/fake-user/nli
+SELECT * FROM hfendpoints.zero_shot_classification('nli', 'x');
+-- token_classification: the entities in the text's order
+SELECT * FROM hfendpoints.token_classification('ner', 'Ada Lovelace met Charles Babbage in London',
+                                               aggregation_strategy => 'simple');
+SELECT * FROM hfendpoints.token_classification('ner', 'x', aggregation_strategy => 'best');
+-- question_answering: question first, as huggingface_hub
+SELECT answer, score > 0 AS scored, start, "end"
+FROM hfendpoints.question_answering('qa', 'Where does Ada live?', 'Ada lives in London with her cat');
+\! test/fake/hfctl last-body --path /endpoints/fake-user/qa
+SELECT * FROM hfendpoints.question_answering('qa', NULL, 'a context');
+-- fill_mask: the likeliest tokens, best first
+SELECT token_str, score, sequence FROM hfendpoints.fill_mask('mask', 'The goal of life is <mask>.');
+-- the batch forms keep each input's rows together, and a failed input's
+-- error on its own row
+SELECT ord, token_str IS NOT NULL AS filled, error
+FROM hfendpoints.fill_mask_batch('mask', ARRAY['A <mask> day', 'no mask here'], on_error => 'null');
+SELECT ord, answer IS NOT NULL AS answered
+FROM hfendpoints.question_answering_batch('qa', ARRAY['Ada lives in London', 'Bob lives in Paris'],
+                                          question => 'Where?');
+-- enrich writes a row's labels (or answers, entities, tokens) as jsonb
+CREATE TABLE opinions (id int PRIMARY KEY, body text, labels jsonb, answer jsonb);
+INSERT INTO opinions SELECT i, 'opinion number ' || i FROM generate_series(1, 4) i;
+CALL hfendpoints.enrich('opinions', 'body', 'labels', 'sst2', task => 'text-classification',
+                        parameters => '{"top_k": 1}');
+CALL hfendpoints.enrich('opinions', 'body', 'answer', 'qa', task => 'question-answering',
+                        parameters => '{"question": "Which number?"}');
+SELECT bool_and(jsonb_array_length(labels) = 1) AS top_label,
+       bool_and(labels -> 0 ->> 'label' = (SELECT label FROM hfendpoints.text_classification('sst2', body, top_k => 1))) AS same_label,
+       bool_and(answer -> 0 ? 'answer') AS answered
+FROM opinions;
+DROP TABLE opinions;

@@ -274,10 +274,14 @@ function completions(flv, state, ep, ctx) {
   if (err) return err;
   if (flv.name === 'vllm' && given(v, 'suffix')) return flv.error(400, 'suffix is not currently supported');
 
-  // max_tokens: absent -> 16 (vLLM, SGLang) or until the end (llama.cpp); null / -1 -> until the end.
+  // max_tokens: absent -> 16 (vLLM, SGLang) or until the end (llama.cpp);
+  // null -> until the end on vLLM (Optional[int]) and llama.cpp; SGLang
+  // declares a plain int, so its pydantic model refuses null; -1 -> until
+  // the end on llama.cpp.
   let maxTokens;
   const mtKey = L && 'n_predict' in v ? 'n_predict' : 'max_tokens';
   if (!(mtKey in v)) maxTokens = flv.defaultMaxTokens;
+  else if (v[mtKey] === null && flv.name === 'sglang') return flv.error(400, '1 validation error for CompletionRequest\nmax_tokens\n  Input should be a valid integer [type=int_type, input_value=None, input_type=NoneType]');
   else if (v[mtKey] === null) maxTokens = null;
   else if (!isInt(v[mtKey])) return flv.error(400, `${mtKey} must be an integer, got ${JSON.stringify(v[mtKey])}`);
   else if (L && v[mtKey] === -1) maxTokens = null;
