@@ -31,7 +31,7 @@ SELECT p.oid::regprocedure AS executable_without_hfendpoints_user
 FROM pg_proc p
 WHERE p.pronamespace = 'hfendpoints'::regnamespace
   AND has_function_privilege('regress_priv_plain', p.oid, 'EXECUTE')
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- ... so every other routine is closed to PUBLIC, including ones added later
 -- (this query names any that is not).
 SELECT p.oid::regprocedure AS open_to_public
