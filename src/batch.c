@@ -232,8 +232,8 @@ make_request(BatchRun *run, Pack *pack)
 
 	for (int k = 0; k < pack->n; k++)
 		values[k] = batch->inputs[pack->inputs[k]];
-	pack->req = hfe_target_request(run->target, batch->route, batch->path,
-								   batch->call->part->build_body(batch->call, values, pack->n));
+	pack->req = hfe_task_request(batch->call, run->target, batch->route, batch->path,
+								 values, pack->n);
 	MemoryContextSwitchTo(old);
 }
 

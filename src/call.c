@@ -33,7 +33,6 @@ hfe_call_task(FunctionCallInfo fcinfo, const HfeTask *task)
 	HfeTarget  *target;
 	HfeRoute	route;
 	const char *path;
-	char	   *body;
 	HfeHttpRequest *req;
 	HfeAnswer	answer = {(Datum) 0, false, -1, NULL};
 	HfeFailure *failure;
@@ -51,9 +50,8 @@ hfe_call_task(FunctionCallInfo fcinfo, const HfeTask *task)
 	input = PG_GETARG_DATUM(1);
 	target = hfe_target_resolve(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	hfe_task_call_bind(call, target, false);
-	body = call->part->build_body(call, &input, 1);
 	route = hfe_task_route(call, &path);
-	req = hfe_target_request(target, route, path, body);
+	req = hfe_task_request(call, target, route, path, &input, 1);
 	hfe_target_send(target, req, route, path, task->action);
 	if (!call->part->parse(call, req, &input, 1, &answer, &failure))
 		hfe_raise_inference_failure(target, task->action, failure, req);

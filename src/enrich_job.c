@@ -475,9 +475,8 @@ new_pack(Job *job, int n, JobRow **rows)
 	pack->rows = palloc(sizeof(JobRow *) * n);
 	memcpy(pack->rows, rows, sizeof(JobRow *) * n);
 	for (int k = 0; k < n; k++)
-		inputs[k] = hfe_task_enrich_input(job->template, rows[k]->input);
-	pack->req = hfe_target_request(job->target, job->route, job->path,
-								   job->call->part->build_body(job->call, inputs, n));
+		inputs[k] = hfe_task_enrich_input(job->task, job->template, rows[k]->input);
+	pack->req = hfe_task_request(job->call, job->target, job->route, job->path, inputs, n);
 	MemoryContextSwitchTo(old);
 	return pack;
 }
@@ -638,7 +637,7 @@ job_done(HfeHttpRequest *req, void *arg)
 		for (int k = 0; k < pack->n; k++)
 		{
 			answers[k].tokens = -1;
-			inputs[k] = hfe_task_enrich_input(job->template, pack->rows[k]->input);
+			inputs[k] = hfe_task_enrich_input(job->task, job->template, pack->rows[k]->input);
 		}
 		if (!job->call->part->parse(job->call, req, inputs, pack->n, answers, &failure))
 		{

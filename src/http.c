@@ -117,8 +117,15 @@ hfe_http_request(const char *method, const char *url, const char *token)
 void
 hfe_http_set_json_body(HfeHttpRequest *req, const char *json)
 {
-	req->body = json;
-	req->body_len = strlen(json);
+	hfe_http_set_body(req, json, strlen(json), NULL);
+}
+
+void
+hfe_http_set_body(HfeHttpRequest *req, const char *data, size_t len, const char *type)
+{
+	req->body = data;
+	req->body_len = len;
+	req->body_type = type;
 }
 
 /* Forget what a previous attempt received, keeping the buffer. */
@@ -337,7 +344,13 @@ hfe_http_prepare_easy(CURL *easy, HfeHttpRequest *req, struct curl_slist **heade
 	*headers = NULL;
 	append_header(headers, "Expect:");
 	if (req->body != NULL)
-		append_header(headers, "Content-Type: application/json");
+	{
+		char	   *type = psprintf("Content-Type: %s",
+									req->body_type ? req->body_type : "application/json");
+
+		append_header(headers, type);
+		pfree(type);
+	}
 	else if (strcmp(req->method, "POST") == 0)
 		append_header(headers, "Content-Type:");	/* not curl's form default */
 	if (req->token != NULL)

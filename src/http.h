@@ -27,6 +27,7 @@ typedef struct HfeHttpRequest
 	char	   *url;
 	const char *body;			/* NULL: none (a POST sends Content-Length: 0) */
 	size_t		body_len;
+	const char *body_type;		/* its Content-Type; NULL: application/json */
 	const char *token;			/* bearer token, or NULL for none */
 	int			scale_up_timeout;	/* seconds, sent as X-Scale-Up-Timeout; 0: not sent */
 	int			timeout_ms;		/* 0: hfendpoints.request_timeout */
@@ -60,6 +61,10 @@ typedef struct HfeHttpRequest
 extern HfeHttpRequest *hfe_http_request(const char *method, const char *url,
 										const char *token);
 extern void hfe_http_set_json_body(HfeHttpRequest *req, const char *json);
+
+/* A body of len bytes of type (a media type the caller has checked). */
+extern void hfe_http_set_body(HfeHttpRequest *req, const char *data, size_t len,
+							  const char *type);
 extern void hfe_http_perform(HfeHttpRequest *req);
 extern void hfe_http_perform_many(HfeHttpRequest **reqs, int nreqs, int concurrency);
 

@@ -405,11 +405,18 @@ HfeHttpRequest *
 hfe_target_request(const HfeTarget *target, HfeRoute route, const char *path,
 				   const char *body)
 {
+	return hfe_target_request_body(target, route, path, body, strlen(body), NULL);
+}
+
+HfeHttpRequest *
+hfe_target_request_body(const HfeTarget *target, HfeRoute route, const char *path,
+						const char *data, size_t len, const char *type)
+{
 	HfeHttpRequest *req;
 
 	req = hfe_http_request("POST", hfe_target_url(target, route, path), target->token);
 	hfe_tag_request(req, target->server->serverid, target->stats_label);
-	hfe_http_set_json_body(req, body);
+	hfe_http_set_body(req, data, len, type);
 	set_cold_start_options(target, req);
 	return req;
 }

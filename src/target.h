@@ -93,6 +93,11 @@ extern char *hfe_target_url(const HfeTarget *target, HfeRoute route, const char 
 extern HfeHttpRequest *hfe_target_request(const HfeTarget *target, HfeRoute route,
 										  const char *path, const char *body);
 
+/* The same with a body of len bytes of type (NULL: JSON), such as media. */
+extern HfeHttpRequest *hfe_target_request_body(const HfeTarget *target, HfeRoute route,
+											   const char *path, const char *data,
+											   size_t len, const char *type);
+
 /*
  * A GET of path on the target (an engine probe: "/info"), with its token
  * and, when the target is cold, the same cold-start handling as a POST.

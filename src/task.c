@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "detect.h"
+#include "media.h"
 #include "guc.h"
 #include "task.h"
 #include "wire.h"
@@ -440,11 +441,13 @@ fill_template(cJSON *node, const char *input)
 }
 
 Datum
-hfe_task_enrich_input(const cJSON *template, const char *row_text)
+hfe_task_enrich_input(const HfeTask *task, const cJSON *template, const char *row_text)
 {
 	cJSON	   *json;
 	char	   *text;
 
+	if (task->input_type == BYTEAOID)
+		return DirectFunctionCall1(byteain, CStringGetDatum(row_text));
 	if (template == NULL)
 		return CStringGetTextDatum(row_text);
 	json = cJSON_Duplicate(template, true);
@@ -454,6 +457,70 @@ hfe_task_enrich_input(const cJSON *template, const char *row_text)
 	text = hfe_json_print(json);
 	return DirectFunctionCall1(jsonb_in,
 							   CStringGetDatum(pg_any_to_server(text, strlen(text), PG_UTF8)));
+}
+
+/* ---- requests ---- */
+
+cJSON *
+hfe_task_content_type_json(const char *name, Datum value)
+{
+	char	   *type = TextDatumGetCString(value);
+
+	hfe_media_check_type(type);
+	return cJSON_CreateString(type);
+}
+
+/* The base64 of len bytes (RFC 4648, one line), for JSON. */
+static char *
+base64_of(const char *data, size_t len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = (const unsigned char *) data;
+	char	   *out = palloc((len + 2) / 3 * 4 + 1);
+	char	   *p = out;
+
+	for (size_t i = 0; i < len; i += 3)
+	{
+		uint32		v = (uint32) in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32) in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		*p++ = alphabet[(v >> 18) & 63];
+		*p++ = alphabet[(v >> 12) & 63];
+		*p++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+		*p++ = i + 2 < len ? alphabet[v & 63] : '=';
+	}
+	*p = '\0';
+	return out;
+}
+
+HfeHttpRequest *
+hfe_task_request(const HfeTaskCall *call, const HfeTarget *target, HfeRoute route,
+				 const char *path, const Datum *inputs, int n)
+{
+	const HfeTaskPart *part = call->part;
+	bytea	   *media;
+	const char *type;
+	cJSON	   *body;
+
+	if (part->media == NULL)
+		return hfe_target_request(target, route, path, part->build_body(call, inputs, n));
+	Assert(n == 1);
+	media = DatumGetByteaPP(inputs[0]);
+	type = hfe_media_type(hfe_task_arg_text(call, "content_type"), part->media,
+						  (const unsigned char *) VARDATA_ANY(media), VARSIZE_ANY_EXHDR(media));
+	if (cJSON_GetArraySize(call->options) == 0)
+		return hfe_target_request_body(target, route, path, VARDATA_ANY(media),
+									   VARSIZE_ANY_EXHDR(media), type);
+	/* options: the toolkit reads them only with a JSON body */
+	body = hfe_wire_object();
+	hfe_wire_set(body, "inputs", cJSON_CreateString(base64_of(VARDATA_ANY(media),
+															  VARSIZE_ANY_EXHDR(media))));
+	hfe_wire_set_ref(body, "parameters", call->options);
+	return hfe_target_request(target, route, path, hfe_json_print(body));
 }
 
 /* ---- shared by the toolkit's pipelines ---- */

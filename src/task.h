@@ -102,6 +102,9 @@ typedef struct HfeTaskPart
 	int			max_inputs;		/* inputs one request may carry: 1, or
 								 * HFE_INPUTS_ENGINE_LIMIT */
 	const char *content_type;	/* of the request body */
+	const char *media;			/* "image" or "audio": the input, a bytea,
+								 * is the body as it is (the toolkit's media
+								 * tasks); NULL: build_body makes JSON */
 
 	/*
 	 * Refuse (22023) an option the engine cannot honour, before anything is
@@ -171,8 +174,12 @@ extern HfeTaskCall *hfe_task_call_from_jsonb(const HfeTask *task, Datum paramete
 extern HfeTaskCall *hfe_task_enrich_call(const HfeTask *task, Datum parameters,
 										 cJSON **template);
 
-/* The input of one row of enrich: its text, or the template filled with it. */
-extern Datum hfe_task_enrich_input(const cJSON *template, const char *row_text);
+/*
+ * The input of one row of enrich: its text, the template filled with it,
+ * or for a task of bytea input the bytes the column's text form stands for.
+ */
+extern Datum hfe_task_enrich_input(const HfeTask *task, const cJSON *template,
+								   const char *row_text);
 
 /*
  * Bind the call to its target: the engine serving it (the call's engine
@@ -183,6 +190,16 @@ extern Datum hfe_task_enrich_input(const cJSON *template, const char *row_text);
  * or cannot honour an option (22023).
  */
 extern void hfe_task_call_bind(HfeTaskCall *call, HfeTarget *target, bool many);
+
+/*
+ * The request for inputs[0..n-1] of a bound call: the part's JSON body, or
+ * for a media part the input's bytes with their media type (the call's
+ * content_type option, or found from the first bytes), or, when the call
+ * has options, {"inputs": <base64>, "parameters": {...}}.
+ */
+extern HfeHttpRequest *hfe_task_request(const HfeTaskCall *call, const HfeTarget *target,
+										HfeRoute route, const char *path,
+										const Datum *inputs, int n);
 
 /*
  * A failed request of a pack of n inputs: should it be sent again as two
@@ -205,6 +222,10 @@ extern char *hfe_pipeline_text_body(const HfeTaskCall *call, const Datum *inputs
 
 /* The convert callback of a pipeline's "truncation": a strategy's name. */
 extern cJSON *hfe_task_truncation_json(const char *name, Datum value);
+
+/* The convert callback of a media task's "content_type": a type the toolkit takes. */
+extern cJSON *hfe_task_content_type_json(const char *name, Datum value);
+#define HFE_CONTENT_TYPE_OPTION {"content_type", HFE_OPT_TEXT, NULL, hfe_task_content_type_json}
 
 /* The convert callback of a task's "engine" option: a valid engine name. */
 extern cJSON *hfe_task_engine_json(const char *name, Datum value);

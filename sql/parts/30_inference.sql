@@ -374,3 +374,142 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._question_answering(text, text, text, integer, integer, boolean, integer, integer, integer, boolean, text),
     @extschema@.question_answering(text, text, text, integer, integer, boolean, integer, integer, integer, boolean, text)
 TO hfendpoints_user;
+
+-- The toolkit's media tasks: the image or audio is a bytea, sent as the
+-- body with its media type (content_type, or found from its first bytes),
+-- or in base64 within JSON when the call has options.
+
+CREATE FUNCTION @extschema@._image_classification(
+    endpoint text,
+    image bytea,
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hfendpoints_image_classification_fn'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@._image_classification(text, bytea, text, integer, text, text) IS
+    'internal: the rows of image_classification as jsonb';
+
+CREATE FUNCTION @extschema@.image_classification(
+    endpoint text,
+    image bytea,
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS TABLE (label text, score real)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 10
+BEGIN ATOMIC
+    SELECT (e.v ->> 'label'), (e.v ->> 'score')::real
+      FROM jsonb_array_elements(@extschema@._image_classification(endpoint, image, content_type => content_type, top_k => top_k, function_to_apply => function_to_apply, engine => engine))
+           WITH ORDINALITY AS e(v, n)
+     ORDER BY e.n;
+END;
+COMMENT ON FUNCTION @extschema@.image_classification(text, bytea, text, integer, text, text) IS
+    'the labels of an image with their scores, best first (the toolkit''s image-classification pipeline)';
+
+CREATE FUNCTION @extschema@._audio_classification(
+    endpoint text,
+    audio bytea,
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hfendpoints_audio_classification_fn'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@._audio_classification(text, bytea, text, integer, text, text) IS
+    'internal: the rows of audio_classification as jsonb';
+
+CREATE FUNCTION @extschema@.audio_classification(
+    endpoint text,
+    audio bytea,
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS TABLE (label text, score real)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 10
+BEGIN ATOMIC
+    SELECT (e.v ->> 'label'), (e.v ->> 'score')::real
+      FROM jsonb_array_elements(@extschema@._audio_classification(endpoint, audio, content_type => content_type, top_k => top_k, function_to_apply => function_to_apply, engine => engine))
+           WITH ORDINALITY AS e(v, n)
+     ORDER BY e.n;
+END;
+COMMENT ON FUNCTION @extschema@.audio_classification(text, bytea, text, integer, text, text) IS
+    'the labels of a sound with their scores, best first (the toolkit''s audio-classification pipeline)';
+
+CREATE FUNCTION @extschema@._object_detection(
+    endpoint text,
+    image bytea,
+    content_type text DEFAULT NULL,
+    threshold double precision DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hfendpoints_object_detection_fn'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@._object_detection(text, bytea, text, double precision, text) IS
+    'internal: the rows of object_detection as jsonb';
+
+CREATE FUNCTION @extschema@.object_detection(
+    endpoint text,
+    image bytea,
+    content_type text DEFAULT NULL,
+    threshold double precision DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS TABLE (label text, score real, xmin integer, ymin integer, xmax integer, ymax integer)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 10
+BEGIN ATOMIC
+    SELECT (e.v ->> 'label'), (e.v ->> 'score')::real, (e.v ->> 'xmin')::integer, (e.v ->> 'ymin')::integer, (e.v ->> 'xmax')::integer, (e.v ->> 'ymax')::integer
+      FROM jsonb_array_elements(@extschema@._object_detection(endpoint, image, content_type => content_type, threshold => threshold, engine => engine))
+           WITH ORDINALITY AS e(v, n)
+     ORDER BY e.n;
+END;
+COMMENT ON FUNCTION @extschema@.object_detection(text, bytea, text, double precision, text) IS
+    'the objects in an image with their scores and boxes, best first (the toolkit''s object-detection pipeline)';
+
+CREATE FUNCTION @extschema@.image_to_text(
+    endpoint text,
+    image bytea,
+    content_type text DEFAULT NULL,
+    max_new_tokens integer DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_image_to_text_fn'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.image_to_text(text, bytea, text, integer, text) IS
+    'a caption of an image (the toolkit''s image-to-text pipeline)';
+
+CREATE FUNCTION @extschema@.automatic_speech_recognition(
+    endpoint text,
+    audio bytea,
+    content_type text DEFAULT NULL,
+    engine text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hfendpoints_automatic_speech_recognition_fn'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.automatic_speech_recognition(text, bytea, text, text) IS
+    'the words of a recording (the toolkit''s automatic-speech-recognition pipeline)';
+
+REVOKE ALL ON FUNCTION
+    @extschema@._image_classification(text, bytea, text, integer, text, text),
+    @extschema@.image_classification(text, bytea, text, integer, text, text),
+    @extschema@._audio_classification(text, bytea, text, integer, text, text),
+    @extschema@.audio_classification(text, bytea, text, integer, text, text),
+    @extschema@._object_detection(text, bytea, text, double precision, text),
+    @extschema@.object_detection(text, bytea, text, double precision, text),
+    @extschema@.image_to_text(text, bytea, text, integer, text),
+    @extschema@.automatic_speech_recognition(text, bytea, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@._image_classification(text, bytea, text, integer, text, text),
+    @extschema@.image_classification(text, bytea, text, integer, text, text),
+    @extschema@._audio_classification(text, bytea, text, integer, text, text),
+    @extschema@.audio_classification(text, bytea, text, integer, text, text),
+    @extschema@._object_detection(text, bytea, text, double precision, text),
+    @extschema@.object_detection(text, bytea, text, double precision, text),
+    @extschema@.image_to_text(text, bytea, text, integer, text),
+    @extschema@.automatic_speech_recognition(text, bytea, text, text)
+TO hfendpoints_user;

@@ -401,3 +401,151 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text),
     @extschema@.question_answering_batch(text, text[], text, integer, integer, boolean, integer, integer, integer, boolean, text, text)
 TO hfendpoints_user;
+
+-- The batch forms of the media tasks.
+
+CREATE FUNCTION @extschema@._image_classification_batch(
+    endpoint text,
+    images bytea[],
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_image_classification_fn_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._image_classification_batch(text, bytea[], text, integer, text, text, text) IS
+    'internal: the rows of image_classification for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.image_classification_batch(
+    endpoint text,
+    images bytea[],
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, label text, score real, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'label'), (e.v ->> 'score')::real, b.error
+      FROM @extschema@._image_classification_batch(endpoint, images, content_type => content_type, top_k => top_k, function_to_apply => function_to_apply, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.image_classification_batch(text, bytea[], text, integer, text, text, text) IS
+    'image_classification for many inputs at once, concurrently; the rows of each, by ord in input order';
+
+CREATE FUNCTION @extschema@._audio_classification_batch(
+    endpoint text,
+    audios bytea[],
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_audio_classification_fn_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._audio_classification_batch(text, bytea[], text, integer, text, text, text) IS
+    'internal: the rows of audio_classification for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.audio_classification_batch(
+    endpoint text,
+    audios bytea[],
+    content_type text DEFAULT NULL,
+    top_k integer DEFAULT NULL,
+    function_to_apply text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, label text, score real, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'label'), (e.v ->> 'score')::real, b.error
+      FROM @extschema@._audio_classification_batch(endpoint, audios, content_type => content_type, top_k => top_k, function_to_apply => function_to_apply, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.audio_classification_batch(text, bytea[], text, integer, text, text, text) IS
+    'audio_classification for many inputs at once, concurrently; the rows of each, by ord in input order';
+
+CREATE FUNCTION @extschema@._object_detection_batch(
+    endpoint text,
+    images bytea[],
+    content_type text DEFAULT NULL,
+    threshold double precision DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output jsonb, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_object_detection_fn_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@._object_detection_batch(text, bytea[], text, double precision, text, text) IS
+    'internal: the rows of object_detection for many inputs as jsonb, in input order';
+
+CREATE FUNCTION @extschema@.object_detection_batch(
+    endpoint text,
+    images bytea[],
+    content_type text DEFAULT NULL,
+    threshold double precision DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, label text, score real, xmin integer, ymin integer, xmax integer, ymax integer, error text)
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED ROWS 100
+BEGIN ATOMIC
+    SELECT b.ord, (e.v ->> 'label'), (e.v ->> 'score')::real, (e.v ->> 'xmin')::integer, (e.v ->> 'ymin')::integer, (e.v ->> 'xmax')::integer, (e.v ->> 'ymax')::integer, b.error
+      FROM @extschema@._object_detection_batch(endpoint, images, content_type => content_type, threshold => threshold, engine => engine,
+                                     on_error => on_error) b
+      LEFT JOIN LATERAL jsonb_array_elements(b.output) WITH ORDINALITY AS e(v, n) ON true
+     ORDER BY b.ord, e.n;
+END;
+COMMENT ON FUNCTION @extschema@.object_detection_batch(text, bytea[], text, double precision, text, text) IS
+    'object_detection for many inputs at once, concurrently; the rows of each, by ord in input order';
+
+CREATE FUNCTION @extschema@.image_to_text_batch(
+    endpoint text,
+    images bytea[],
+    content_type text DEFAULT NULL,
+    max_new_tokens integer DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_image_to_text_fn_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.image_to_text_batch(text, bytea[], text, integer, text, text) IS
+    'image_to_text for many inputs at once, concurrently; one row per input in input order';
+
+CREATE FUNCTION @extschema@.automatic_speech_recognition_batch(
+    endpoint text,
+    audios bytea[],
+    content_type text DEFAULT NULL,
+    engine text DEFAULT NULL,
+    on_error text DEFAULT 'raise')
+RETURNS TABLE (ord integer, output text, error text)
+AS 'MODULE_PATHNAME', 'hfendpoints_automatic_speech_recognition_fn_batch'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION @extschema@.automatic_speech_recognition_batch(text, bytea[], text, text, text) IS
+    'automatic_speech_recognition for many inputs at once, concurrently; one row per input in input order';
+
+REVOKE ALL ON FUNCTION
+    @extschema@._image_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@.image_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@._audio_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@.audio_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@._object_detection_batch(text, bytea[], text, double precision, text, text),
+    @extschema@.object_detection_batch(text, bytea[], text, double precision, text, text),
+    @extschema@.image_to_text_batch(text, bytea[], text, integer, text, text),
+    @extschema@.automatic_speech_recognition_batch(text, bytea[], text, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@._image_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@.image_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@._audio_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@.audio_classification_batch(text, bytea[], text, integer, text, text, text),
+    @extschema@._object_detection_batch(text, bytea[], text, double precision, text, text),
+    @extschema@.object_detection_batch(text, bytea[], text, double precision, text, text),
+    @extschema@.image_to_text_batch(text, bytea[], text, integer, text, text),
+    @extschema@.automatic_speech_recognition_batch(text, bytea[], text, text, text)
+TO hfendpoints_user;

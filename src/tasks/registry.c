@@ -32,6 +32,11 @@ static const HfeTask *const tasks[] = {
 	&hfe_task_token_classification,
 	&hfe_task_question_answering,
 	&hfe_task_fill_mask,
+	&hfe_task_image_classification,
+	&hfe_task_object_detection,
+	&hfe_task_image_to_text,
+	&hfe_task_automatic_speech_recognition,
+	&hfe_task_audio_classification,
 };
 
 const HfeTask *

@@ -25,6 +25,11 @@ extern const HfeTask hfe_task_zero_shot_classification;
 extern const HfeTask hfe_task_token_classification;
 extern const HfeTask hfe_task_question_answering;
 extern const HfeTask hfe_task_fill_mask;
+extern const HfeTask hfe_task_image_classification;
+extern const HfeTask hfe_task_object_detection;
+extern const HfeTask hfe_task_image_to_text;
+extern const HfeTask hfe_task_automatic_speech_recognition;
+extern const HfeTask hfe_task_audio_classification;
 
 /* The task enrich knows as name ("text-generation"), or NULL. */
 extern const HfeTask *hfe_enrich_task(const char *name);

@@ -996,6 +996,124 @@ test('toolkit: generation = TGI, model_kwargs, embeddings, token vectors, 404', 
   assert.equal((await get('k-gen', '/predict')).status, 405);
 });
 
+test('toolkit media: binary bodies and JSON base64, octet-stream rule, 400s, 413, recording', async () => {
+  const MT = ['image-classification', 'object-detection', 'image-to-text', 'automatic-speech-recognition', 'audio-classification'];
+  for (const t of [...MT, 'text-generation', 'image-segmentation']) await seedEngine('m-' + t, 'toolkit', { task: t });
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x80, 0x01, 0x02]);
+  const wav = Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt ', 'latin1'), Buffer.from([0xff, 0x00, 0xc3, 0x28])]);
+  const bin = (t, body, type, route = '/') => post('m-' + t, route, body, { headers: { 'content-type': type } });
+  const b64 = (t, media, extra = {}) => post('m-' + t, '/', { inputs: media.toString('base64'), ...extra });
+  const isScores = (r, labels) => {
+    assert.ok(Array.isArray(r) && r.length > 0 && r.length <= 5, JSON.stringify(r));
+    for (const x of r) { assert.deepEqual(Object.keys(x), ['label', 'score']); assert.ok(labels.includes(x.label), x.label); assert.ok(x.score >= 0 && x.score <= 1); }
+    for (let i = 1; i < r.length; i++) assert.ok(r[i - 1].score >= r[i].score, 'sorted descending');
+    assert.ok(r.reduce((a, x) => a + x.score, 0) <= 1, 'scores sum to at most 1');
+  };
+  // image-classification: binary body == JSON base64; deterministic; other bytes, other answer
+  const ic = await bin('image-classification', png, 'image/png');
+  assert.equal(ic.status, 200, ic.text);
+  assert.match(ic.headers['content-type'], /^application\/json/);
+  isScores(ic.json, ['tabby cat', 'golden retriever', 'teapot', 'sports car', 'daisy']);
+  assert.deepEqual((await b64('image-classification', png)).json, ic.json, 'JSON base64 = binary body');
+  assert.deepEqual((await bin('image-classification', png, 'IMAGE/PNG; foo=bar')).json, ic.json, 'case-insensitive, parameters ignored');
+  assert.deepEqual((await bin('image-classification', png, 'application/octet-stream', '/predict')).json, ic.json, 'octet-stream is an image for an image task');
+  assert.notDeepEqual((await bin('image-classification', Buffer.from('other bytes'), 'image/jpeg')).json, ic.json);
+  assert.deepEqual((await bin('image-classification', png, 'image/webp', '/?top_k=2')).json, ic.json.slice(0, 2), 'query string -> parameters');
+  assert.deepEqual((await b64('image-classification', png, { parameters: { top_k: 1 } })).json, ic.json.slice(0, 1));
+  const list = await post('m-image-classification', '/', { inputs: [png.toString('base64'), wav.toString('base64')] });
+  assert.equal(list.json.length, 2);
+  assert.deepEqual(list.json[0], ic.json, 'a list of media -> a list of results');
+  // object-detection
+  const od = await bin('object-detection', png, 'image/jpeg');
+  assert.equal(od.status, 200, od.text);
+  assert.ok(od.json.length >= 1 && od.json.length <= 3);
+  for (const o of od.json) {
+    assert.deepEqual(Object.keys(o), ['label', 'score', 'box']);
+    assert.deepEqual(Object.keys(o.box), ['xmin', 'ymin', 'xmax', 'ymax']);
+    assert.ok(o.score > 0.5 && o.score <= 1);
+    assert.ok(Number.isInteger(o.box.xmin) && o.box.xmin < o.box.xmax && o.box.ymin < o.box.ymax);
+  }
+  assert.deepEqual((await b64('object-detection', png)).json, od.json);
+  assert.deepEqual((await b64('object-detection', png, { parameters: { threshold: 1 } })).json, []);
+  // image-to-text
+  const it = await bin('image-to-text', png, 'image/gif');
+  assert.equal(it.status, 200, it.text);
+  assert.equal(it.json.length, 1);
+  assert.deepEqual(Object.keys(it.json[0]), ['generated_text']);
+  assert.match(it.json[0].generated_text, /^[a-z]+( [a-z]+){5}$/);
+  assert.deepEqual((await b64('image-to-text', png)).json, it.json);
+  assert.equal((await b64('image-to-text', png, { parameters: { max_new_tokens: 3 } })).json[0].generated_text, it.json[0].generated_text.split(' ').slice(0, 3).join(' '));
+  // automatic-speech-recognition
+  const asr = await bin('automatic-speech-recognition', wav, 'audio/wav');
+  assert.equal(asr.status, 200, asr.text);
+  assert.deepEqual(Object.keys(asr.json), ['text']);
+  assert.match(asr.json.text, /^[a-z]+( [a-z]+)+$/);
+  assert.deepEqual((await b64('automatic-speech-recognition', wav)).json, asr.json);
+  assert.deepEqual((await bin('automatic-speech-recognition', wav, 'application/octet-stream')).json, asr.json, 'octet-stream is audio for a speech task');
+  assert.deepEqual((await bin('automatic-speech-recognition', wav, 'audio/webm;codecs=opus')).json, asr.json);
+  // audio-classification
+  const ac = await bin('audio-classification', wav, 'audio/x-flac');
+  assert.equal(ac.status, 200, ac.text);
+  isScores(ac.json, ['Speech', 'Music', 'Dog', 'Siren', 'Silence']);
+  assert.deepEqual((await b64('audio-classification', wav)).json, ac.json);
+  assert.deepEqual((await bin('audio-classification', wav, 'Audio/AMR-WB+')).json, ac.json);
+  assert.deepEqual((await bin('audio-classification', wav, 'application/octet-stream')).json, ac.json);
+
+  const err400 = async (r, re) => { assert.equal(r.status, 400, r.text); assert.deepEqual(Object.keys(r.json), ['error']); if (re) assert.match(r.json.error, re); };
+  // octet-stream: refused when the task's name holds neither audio, speech nor image
+  await err400(await bin('object-detection', png, 'application/octet-stream'), /^Content type "application\/octet-stream" not supported for task object-detection\. Supported content types are: application\/json, image\/png, /);
+  await err400(await bin('text-generation', png, 'application/octet-stream'), /not supported for task text-generation/);
+  // any other Content-Type
+  const un = await bin('image-classification', png, 'image/svg+xml');
+  await err400(un, /^Content type "image\/svg\+xml" not supported\. Supported content types are: /);
+  assert.ok(un.json.error.endsWith('audio/AMR, audio/amr, audio/AMR-WB, audio/AMR-WB+, audio/m4a, audio/x-m4a'));
+  await err400(await post('m-text-generation', '/', { inputs: 'x' }, { headers: { 'content-type': 'text/plain' } }), /^Content type "text\/plain" not supported/);
+  // mismatched media, media for a text task, an unserved media task, empty bodies, bad base64
+  await err400(await bin('audio-classification', png, 'image/png'), /^Content type "image\/png" carries an image, but task audio-classification takes audio/);
+  await err400(await bin('automatic-speech-recognition', png, 'image/jpeg'), /takes audio/);
+  await err400(await bin('image-classification', wav, 'audio/wav'), /^Content type "audio\/wav" carries audio, but task image-classification takes an image/);
+  await err400(await bin('object-detection', wav, 'audio/mpeg'), /takes an image/);
+  await err400(await bin('text-generation', png, 'image/png'), /does not take image input/);
+  await err400(await bin('image-segmentation', png, 'image/png'), /^hf_fake serves no image-segmentation pipeline/);
+  await err400(await bin('image-classification', Buffer.alloc(0), 'image/png'), /^The request body is empty/);
+  await err400(await bin('automatic-speech-recognition', Buffer.alloc(0), 'audio/flac'), /^The request body is empty/);
+  await err400(await b64('image-classification', Buffer.alloc(0)), /The decoded bytes are not valid media \(no bytes\)\.$/);
+  await err400(await post('m-image-to-text', '/', { inputs: 'https://example.com/cat.png' }),
+    /^'inputs' for task 'image-to-text' must be the media content itself: .* could not be decoded as base64 \(Only base64 data is allowed\)\.$/);
+  await err400(await post('m-audio-classification', '/', { inputs: 'QUJD=' }), /could not be decoded as base64 \(Incorrect padding\)/);
+  await err400(await post('m-image-classification', '/', { inputs: ['QUJD', 'not base64!'] }), /^'inputs\[1\]' for task/);
+  await err400(await post('m-image-classification', '/', { inputs: png.toString('base64'), parameters: { images: 'x.png' } }), /^'parameters\["images"\]' for task/);
+  await err400(await post('m-image-classification', '/', 'not json'), /^Body needs to be a valid JSON$/);
+  await err400(await post('m-image-classification', '/', { image: 'QUJD' }), /^Body needs to provide a inputs key/);
+  // unserved media tasks keep tasks.js's echo for valid base64, text tasks are untouched
+  assert.deepEqual((await post('m-image-segmentation', '/', { inputs: 'QUJD' })).json, { echo: { inputs: 'QUJD' } });
+  assert.equal((await post('m-text-generation', '/', { inputs: 'not base64!', parameters: { max_new_tokens: 2 } })).status, 200);
+  // the payload limit applies to binary bodies
+  await knobs('m-image-classification', { payload_limit: 10 });
+  const big = await bin('image-classification', png, 'image/png');
+  assert.equal(big.status, 413);
+  assert.equal(big.text, 'Failed to buffer the request body: length limit exceeded');
+  // recording: a binary body is shown as its size and type, never decoded
+  ctl('requests-clear');
+  await bin('automatic-speech-recognition', wav, 'audio/wav');
+  await bin('image-classification', png, 'Image/PNG');
+  assert.equal(ctl('requests', '--status'), [
+    'POST /endpoints/fake-user/m-automatic-speech-recognition/ -> 200',
+    '  authorization: <present>',
+    '  content-type: audio/wav',
+    `  body: <${wav.length} bytes of audio/wav>`,
+    'POST /endpoints/fake-user/m-image-classification/ -> 413',
+    '  authorization: <present>',
+    '  content-type: Image/PNG',
+    `  body: <${png.length} bytes of Image/PNG>`,
+    '',
+  ].join('\n'));
+  assert.equal(ctl('last-body', '--path', 'm-image-classification'), `<${png.length} bytes of Image/PNG>\n`);
+  const rec = (await fake('GET', 'requests?last=1')).json[0];
+  assert.equal(rec.body_bytes, png.length);
+  assert.equal(rec.body_truncated, false);
+});
+
 test('latency_per_input_ms, with and without slots; GETs never sleep', async () => {
   await seedEngine('l-tei', 'tei', { task: 'feature-extraction' });
   await seedEngine('l-vl', 'vllm', { task: 'feature-extraction' });

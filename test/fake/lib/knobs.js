@@ -140,7 +140,8 @@ function handle(fake, ctx) {
       body: r.body,
       body_bytes: r.bodyBytes,
       body_truncated: r.truncated,
-      body_canonical: canonicalBody(r.body),
+      // A binary body is recorded as `<N bytes of TYPE>` (server.js record), printed as is.
+      body_canonical: r.binary ? r.body : canonicalBody(r.body),
     })));
   }
 

@@ -16,6 +16,14 @@ const { apiError } = require('./util');
 
 const BODY_CAP = 64 * 1024 * 1024;     // bytes kept in memory per request; the rest is counted and dropped
 const CONTROL_BODY_LIMIT = 10 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+// A Content-Type whose body is bytes, not text: recorded as `<N bytes of TYPE>`.
+function binaryType(ct) {
+  if (typeof ct !== 'string') return false;
+  const t = ct.split(';')[0].trim().toLowerCase();
+  return t.startsWith('image/') || t.startsWith('audio/') || t.startsWith('video/') || t === 'application/octet-stream';
+}
 
 // Per-request context handed to every handler.
 class Ctx {
@@ -30,9 +38,17 @@ class Ctx {
     this.headers = req.headers;
     this.now = Date.now();
     this.aborted = false;
-    this.bodyText = '';
+    this.body = EMPTY;        // the request body as bytes (up to BODY_CAP)
+    this.text = null;         // its UTF-8 decoding, made on first use of bodyText
     this.bodyBytes = 0;
     this.q = q;
+  }
+
+  // The body as UTF-8 text (JSON bodies).  Decoded lazily, so a binary media
+  // body (toolkit.js) is only ever handled as the Buffer ctx.body.
+  get bodyText() {
+    if (this.text === null) this.text = this.body.length ? this.body.toString('utf8') : '';
+    return this.text;
   }
 
   get query() {
@@ -96,7 +112,7 @@ class FakeServer {
     });
     req.on('end', () => {
       ctx.bodyBytes = n;
-      if (chunks.length) ctx.bodyText = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
+      if (chunks.length) ctx.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       this.dispatch(ctx, isFake);
     });
   }
@@ -135,6 +151,15 @@ class FakeServer {
   record(ctx) {
     const cfg = this.state.config;
     if (!cfg.record_requests) return;
+    const ct = ctx.headers['content-type'];
+    if (ctx.bodyBytes > 0 && binaryType(ct)) {
+      // Binary media: only its size and type are kept (hfctl prints them as the body).
+      ctx.record = this.keep(cfg, {
+        seq: ++this.state.recordSeq, method: ctx.method, path: ctx.url, headers: ctx.headers,
+        body: `<${ctx.bodyBytes} bytes of ${ct.trim()}>`, binary: true, bodyBytes: ctx.bodyBytes, truncated: false, status: null,
+      });
+      return;
+    }
     const rec = {
       seq: ++this.state.recordSeq,
       method: ctx.method,
@@ -145,10 +170,14 @@ class FakeServer {
       truncated: ctx.bodyText.length > cfg.record_body_limit || ctx.bodyBytes > BODY_CAP,
       status: null,
     };
+    ctx.record = this.keep(cfg, rec);
+  }
+
+  keep(cfg, rec) {
     const list = this.state.recorded;
     list.push(rec);
     if (list.length > cfg.record_limit + 1000) list.splice(0, list.length - cfg.record_limit);
-    ctx.record = rec;
+    return rec;
   }
 
   // Handlers return a response object, or a promise of one when they have to
