@@ -97,6 +97,7 @@ typedef struct JobPack
 {
 	int			n;
 	struct JobRow **rows;
+	Datum	   *inputs;			/* the rows' inputs, as the task takes them */
 	HfeHttpRequest *req;
 	MemoryContext cxt;
 } JobPack;
@@ -476,6 +477,7 @@ new_pack(Job *job, int n, JobRow **rows)
 	memcpy(pack->rows, rows, sizeof(JobRow *) * n);
 	for (int k = 0; k < n; k++)
 		inputs[k] = hfe_task_enrich_input(job->task, job->template, rows[k]->input);
+	pack->inputs = inputs;
 	pack->req = hfe_task_request(job->call, job->target, job->route, job->path, inputs, n);
 	MemoryContextSwitchTo(old);
 	return pack;
@@ -631,15 +633,11 @@ job_done(HfeHttpRequest *req, void *arg)
 	if (hfe_http_ok(req))
 	{
 		HfeAnswer  *answers = palloc0(sizeof(HfeAnswer) * pack->n);
-		Datum	   *inputs = palloc(sizeof(Datum) * pack->n);
 		HfeFailure *failure = NULL;
 
 		for (int k = 0; k < pack->n; k++)
-		{
 			answers[k].tokens = -1;
-			inputs[k] = hfe_task_enrich_input(job->task, job->template, pack->rows[k]->input);
-		}
-		if (!job->call->part->parse(job->call, req, inputs, pack->n, answers, &failure))
+		if (!job->call->part->parse(job->call, req, pack->inputs, pack->n, answers, &failure))
 		{
 			char	   *line = hfe_failure_line(failure);
 
