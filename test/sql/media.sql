@@ -43,6 +43,26 @@ SELECT * FROM hfendpoints.image_classification('vit', ''::bytea);
 SELECT * FROM hfendpoints.image_classification('vit', (SELECT data FROM media WHERE kind = 'wav'));
 \! test/fake/hfctl requests --path /endpoints/fake-user/vit | grep -c '^POST'
 
+-- Each format the first bytes tell: the type sent with the body.
+CREATE TABLE formats (id int PRIMARY KEY, data bytea);
+INSERT INTO formats VALUES
+    (1, decode('ffd8ffe000104a464946', 'hex')),                 -- JPEG
+    (2, decode('89504e470d0a1a0a0000', 'hex')),                 -- PNG
+    (3, decode('474946383761010001', 'hex')),                   -- GIF87a
+    (4, decode('524946461a000000574542505650', 'hex')),         -- WebP
+    (5, decode('52494646240000005741564566', 'hex')),           -- WAV
+    (6, decode('664c614300000022', 'hex')),                     -- FLAC
+    (7, decode('4944330300000000', 'hex')),                     -- MP3 with ID3
+    (8, decode('fffb9064000000', 'hex')),                       -- MP3 frame
+    (9, decode('4f67675300020000', 'hex'));                     -- Ogg
+\! test/fake/hfctl requests-clear
+SELECT count(*) FROM formats f, hfendpoints.image_classification('vit', f.data) WHERE f.id <= 4;
+\! test/fake/hfctl requests --path /endpoints/fake-user/vit --headers content-type | grep content-type
+\! test/fake/hfctl requests-clear
+SELECT count(hfendpoints.automatic_speech_recognition('whisper', f.data)) FROM formats f WHERE f.id > 4;
+\! test/fake/hfctl requests --path /endpoints/fake-user/whisper --headers content-type | grep content-type
+DROP TABLE formats;
+
 -- The other tasks.
 SELECT label, score > 0 AS scored, xmax > xmin AS boxed
 FROM hfendpoints.object_detection('detr', (SELECT data FROM media WHERE kind = 'png'));
