@@ -462,7 +462,7 @@ hfe_inference_failure(const HfeTarget *target, const HfeHttpRequest *req)
 		f->hint = "hfendpoints could not tell which engine serves this endpoint and used the task's native route; name the engine with engine => 'vllm' (or 'tgi', 'tei', 'sglang', 'llamacpp', 'toolkit'), or with the server option \"engine\".";
 	else if ((req->status == 404 || req->status == 501) && target->engine != HFE_ENGINE_UNKNOWN)
 		f->hint = psprintf("The endpoint may not serve this task%s; if it runs another engine than %s, name it with engine => '...' or the server option \"engine\".",
-						   req->status == 501 ? " (llama.cpp serves either generation or embeddings)" : "",
+						   req->status == 501 ? " (llama.cpp serves one of generation, embeddings or reranking, as it was started)" : "",
 						   hfe_engine_label(target->engine));
 	return f;
 }

@@ -134,6 +134,10 @@ typedef struct HfeTask
 	const char *action;			/* completes "could not ...": "generate text" */
 	Oid			input_type;		/* of the input argument: TEXTOID, JSONBOID */
 	Oid			result_type;	/* of the value it returns */
+	const char *text_member;	/* for a jsonb result of scored rows, the
+								 * member of the best row enrich writes into
+								 * a text or varchar column ("label"); NULL:
+								 * the whole value, as text */
 	int			first_option;	/* argument number of the first option */
 	const HfeTaskOption *options;	/* in SQL argument order, {NULL} ended */
 	const HfeTaskPart *parts[HFE_NUM_PROTOCOLS];	/* NULL: not spoken */

@@ -106,12 +106,12 @@ COMMENT ON FUNCTION @extschema@._prevent_in_transaction_block(text) IS
     'internal: raises an error when called inside a transaction block';
 
 CREATE FUNCTION @extschema@._enrich_tasks(
-    OUT task text, OUT function_name text, OUT output_type regtype)
+    OUT task text, OUT function_name text, OUT output_type regtype, OUT text_member text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'hfendpoints_enrich_tasks'
 LANGUAGE C STRICT STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@._enrich_tasks() IS
-    'internal: the tasks enrich can run, the function whose arguments its parameters take, and the type it writes';
+    'internal: the tasks enrich can run, the function whose arguments its parameters take, the type it writes, and the member of its best row it writes into a text column';
 REVOKE ALL ON FUNCTION @extschema@._enrich_tasks() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._enrich_tasks() TO hfendpoints_user;
 
@@ -126,8 +126,10 @@ COMMENT ON FUNCTION @extschema@._enrich_check(text, jsonb) IS
 
 -- The type task writes, once the task, the input column and the output
 -- column are checked: text (to text and varchar), jsonb (to jsonb, text
--- and varchar), real[] (to real[] and any type real[] can be assigned to,
--- such as pgvector's vector).
+-- and varchar; a task of scored rows writes its best row's text_member
+-- there, such as the top label), real (to real, text, varchar and what real
+-- can be assigned to), real[] (to real[] and any type real[] can be
+-- assigned to, such as pgvector's vector).
 CREATE FUNCTION @extschema@._enrich_columns(source regclass, input_column text,
                                             output_column text, task text)
 RETURNS regtype
@@ -171,8 +173,8 @@ BEGIN
             USING ERRCODE = 'datatype_mismatch',
                   HINT = CASE task_type
                          WHEN 'real[]'::regtype THEN 'Use a real[] column, or a type with an assignment cast from real[] such as pgvector''s vector.'
-                         WHEN 'jsonb'::regtype THEN 'Use a jsonb, text or varchar column.'
-                         ELSE 'Use a text or varchar column.' END;
+                         WHEN 'text'::regtype THEN 'Use a text or varchar column.'
+                         ELSE pg_catalog.format('Use a %s, text or varchar column.', task_type) END;
     END IF;
     RETURN task_type;
 END
@@ -286,14 +288,15 @@ GRANT EXECUTE ON FUNCTION @extschema@._enrich_key(regclass, text) TO hfendpoints
 --     positions (from 1) of those still to fill with that input;
 --   write (the same, $4 outputs as text, $5 source, $6 output column):
 --     write each output where the row still has the input that was sent
---     and no output, forget the failures of the rows filled; returns
---     (filled, forgotten);
+--     and no output (into a text or varchar column, the text_member of
+--     the output's best row when the task has one), forget the failures of
+--     the rows filled; returns (filled, forgotten);
 --   record_failures (the same, $4 errors): record or count again the
 --     failure of each row.
 CREATE FUNCTION @extschema@._enrich_queries(
     source regclass, input_column text, output_column text, key_columns name[],
     key_types regtype[], by_table boolean, filter text, output_type regtype,
-    OUT count_query text, OUT first_page text, OUT next_page text, OUT recheck text,
+    text_member text, OUT count_query text, OUT first_page text, OUT next_page text, OUT recheck text,
     OUT write text, OUT record_failures text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $queries$
@@ -317,7 +320,14 @@ DECLARE
     order_by  text;
     after     text;
     page      text;
+    output    text := pg_catalog.format('CAST(r.output AS %s)', output_type);
 BEGIN
+    IF text_member IS NOT NULL AND
+       (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = source AND a.attname = output_column AND NOT a.attisdropped)
+       IN ('text'::regtype, 'character varying'::regtype) THEN
+        output := pg_catalog.format('CAST(r.output AS %s) -> 0 ->> %L', output_type, text_member);
+    END IF;
     base := pg_catalog.format(
         't.%I IS NULL AND t.%I IS NOT NULL AND (%s)', output_column, input_column,
         coalesce(filter, 'true'));
@@ -353,7 +363,7 @@ BEGIN
         'JOIN %s t ON %s WHERE t.%I IS NULL AND t.%I::text = r.input',
         source, same_row, output_column, input_column);
     write := pg_catalog.format($q$
-        WITH u AS (UPDATE %s t SET %I = CAST(r.output AS %s) FROM %s AS r(tbl, key, input, output)
+        WITH u AS (UPDATE %s t SET %I = %s FROM %s AS r(tbl, key, input, output)
                     WHERE %s AND t.%I::text = r.input AND t.%I IS NULL
                    RETURNING r.tbl, r.key),
         d AS (DELETE FROM @extschema@.enrich_failures f USING u
@@ -362,7 +372,7 @@ BEGIN
                  AND f.role = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))
               RETURNING 1)
         SELECT (SELECT pg_catalog.count(*) FROM u), (SELECT pg_catalog.count(*) FROM d)$q$,
-        source, output_column, output_type, rows_of, same_row, input_column, output_column);
+        source, output_column, output, rows_of, same_row, input_column, output_column);
     record_failures := pg_catalog.format($q$
         INSERT INTO @extschema@.enrich_failures AS f
                (source, output_column, row_table, row_key, input, error)
@@ -375,10 +385,10 @@ BEGIN
         rows_of);
 END
 $queries$;
-COMMENT ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) IS
+COMMENT ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype, text) IS
     'internal: the statements of one enrich job';
-REVOKE ALL ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype) TO hfendpoints_user;
+REVOKE ALL ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._enrich_queries(regclass, text, text, name[], regtype[], boolean, text, regtype, text) TO hfendpoints_user;
 
 -- The job (src/enrich_job.c): wakes the endpoint, claims, sends and writes
 -- the rows, up to hfendpoints.max_concurrency in flight the whole time,
@@ -459,7 +469,9 @@ BEGIN
     task_type := @extschema@._enrich_columns(source, input_column, output_column, task);
     key := @extschema@._enrich_key(source, key_column);
     q := @extschema@._enrich_queries(source, input_column, output_column, key.key_columns,
-                                     key.key_types, key.by_table, filter, task_type);
+                                     key.key_types, key.by_table, filter, task_type,
+                                     (SELECT t.text_member FROM @extschema@._enrich_tasks() t
+                                       WHERE t.task = enrich.task));
     -- The parameters are the task function's own arguments: check them now,
     -- before the endpoint is woken.
     PERFORM @extschema@._enrich_check(task, parameters);

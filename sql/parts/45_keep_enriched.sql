@@ -278,7 +278,7 @@ BEGIN
     q := @extschema@._enrich_queries(e.source, e.input_column, e.output_column, key.key_columns,
                                      key.key_types, key.by_table, e.filter,
                                      (SELECT t.output_type FROM @extschema@._enrich_tasks() t
-                                       WHERE t.task = e.task));
+                                       WHERE t.task = e.task), NULL);
     EXECUTE q.count_query INTO backlog, skipped USING e.source, e.output_column::text, 3;
     RETURN backlog;
 EXCEPTION WHEN insufficient_privilege THEN

@@ -57,6 +57,7 @@ const HfeTask hfe_task_audio_classification = {
 	.action = "classify the audio",
 	.input_type = BYTEAOID,
 	.result_type = JSONBOID,
+	.text_member = "label",
 	.first_option = 2,
 	.options = options,
 	.parts = {[HFE_PROTOCOL_TOOLKIT] = &toolkit},

@@ -49,8 +49,8 @@ hfe_enrich_task(const char *name)
 }
 
 /*
- * _enrich_tasks(): (task, function, output_type), one row per task enrich
- * can write, in the order of the list.
+ * _enrich_tasks(): (task, function, output_type, text_member), one row per
+ * task enrich can write, in the order of the list.
  */
 Datum
 hfendpoints_enrich_tasks(PG_FUNCTION_ARGS)
@@ -60,14 +60,18 @@ hfendpoints_enrich_tasks(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < lengthof(tasks); i++)
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
 
 		if (tasks[i]->enrich_name == NULL)
 			continue;
 		values[0] = CStringGetTextDatum(tasks[i]->enrich_name);
 		values[1] = CStringGetTextDatum(tasks[i]->name);
 		values[2] = ObjectIdGetDatum(tasks[i]->result_type);
+		if (tasks[i]->text_member != NULL)
+			values[3] = CStringGetTextDatum(tasks[i]->text_member);
+		else
+			nulls[3] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -2,7 +2,8 @@
  *
  * rerank.c
  *		The rerank task: how well each text answers a query, on TEI's
- *		POST /rerank (doc/protocol.md §9.4), with TEI's field names
+ *		POST /rerank and the OpenAI engines' POST /v1/rerank (vLLM, SGLang,
+ *		llama.cpp; doc/protocol.md §9.4), with TEI's field names
  *		(huggingface_hub has no rerank method).
  *
  * The task's input is one text and its option the query, so that a batch
@@ -37,6 +38,13 @@ static const HfeTaskOption options[] = {
 static const HfeOwnKey tei_own_keys[] = {
 	{"query", "The query is the function's query argument (for enrich, \"query\" in parameters)."},
 	{"texts", "The texts are the function's texts argument (for enrich, the input column)."},
+	{NULL, NULL}
+};
+
+static const HfeOwnKey openai_own_keys[] = {
+	{"query", "The query is the function's query argument (for enrich, \"query\" in parameters)."},
+	{"documents", "The documents are the function's texts argument (for enrich, the input column)."},
+	{"top_n", "Every text is scored; rerank() sorts them, and LIMIT keeps the best."},
 	{NULL, NULL}
 };
 
@@ -76,28 +84,22 @@ rerank_body(const HfeTaskCall *call, const Datum *inputs, int n)
 	return hfe_json_print(body);
 }
 
-/* [{"index": i, "score": s}, ...], best first: each score to its text */
+/*
+ * Each rank of ranks, [{"index": i, <score_key>: s}, ...] in any order, to
+ * its text: every text scored once, never trusting a rank's position.
+ */
 static bool
-rerank_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *inputs,
-			 int n, HfeAnswer *answers, HfeFailure **failure)
+ranks_answers(const cJSON *ranks, const char *score_key, int n, HfeAnswer *answers,
+			  HfeFailure **failure)
 {
-	cJSON	   *json;
 	const cJSON *item;
 	bool	   *seen = palloc0(sizeof(bool) * n);
 	int			count = 0;
 
-	if (!hfe_wire_parse(req, &json, failure))
-		return false;
-	if (!cJSON_IsArray(json))
-	{
-		if (cJSON_IsObject(json) && hfe_wire_error_in_body(req, json, failure))
-			return false;
-		return hfe_wire_unexpected(failure, "not a JSON array of ranks");
-	}
-	cJSON_ArrayForEach(item, json)
+	cJSON_ArrayForEach(item, ranks)
 	{
 		const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
-		const cJSON *score = cJSON_GetObjectItemCaseSensitive(item, "score");
+		const cJSON *score = cJSON_GetObjectItemCaseSensitive(item, score_key);
 		int			i;
 		float4		v;
 
@@ -106,7 +108,7 @@ rerank_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *in
 			seen[(int) index->valuedouble])
 			return hfe_wire_unexpected(failure, "a rank without a valid \"index\"");
 		if (!cJSON_IsNumber(score))
-			return hfe_wire_unexpected(failure, "a rank without a numeric \"score\"");
+			return hfe_wire_unexpected(failure, psprintf("a rank without a numeric \"%s\"", score_key));
 		v = (float4) score->valuedouble;
 		if (isinf(v) || isnan(v))
 			return hfe_wire_unexpected(failure, "a score out of range for type real");
@@ -120,6 +122,80 @@ rerank_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *in
 	return true;
 }
 
+/* TEI: [{"index": i, "score": s}, ...], best first */
+static bool
+rerank_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *inputs,
+			 int n, HfeAnswer *answers, HfeFailure **failure)
+{
+	cJSON	   *json;
+
+	if (!hfe_wire_parse(req, &json, failure))
+		return false;
+	if (!cJSON_IsArray(json))
+	{
+		if (cJSON_IsObject(json) && hfe_wire_error_in_body(req, json, failure))
+			return false;
+		return hfe_wire_unexpected(failure, "not a JSON array of ranks");
+	}
+	return ranks_answers(json, "score", n, answers, failure);
+}
+
+/* ---- the OpenAI engines: POST /v1/rerank ---- */
+
+static void
+openai_check(const HfeTaskCall *call)
+{
+	(void) query(call);
+	if (cJSON_GetObjectItemCaseSensitive(call->options, "raw_scores") != NULL)
+		hfe_task_refuse_option(call, "raw_scores", "Its rerank route returns the model's relevance scores only.");
+	if (cJSON_GetObjectItemCaseSensitive(call->options, "truncate") != NULL)
+		hfe_task_refuse_option(call, "truncate", "Its rerank route has no such switch; shorten the texts instead.");
+}
+
+/*
+ * {"query": q, "documents": [...], "top_n": n}, the body vLLM, SGLang and
+ * llama.cpp share (Jina's); top_n = n keeps every text, where an engine
+ * would otherwise cut the list.
+ */
+static char *
+openai_body(const HfeTaskCall *call, const Datum *inputs, int n)
+{
+	cJSON	   *body = hfe_wire_object();
+	cJSON	   *documents = hfe_wire_array();
+
+	hfe_wire_set(body, "query", hfe_wire_string(query(call)));
+	for (int i = 0; i < n; i++)
+		hfe_wire_append(documents, hfe_wire_string(TextDatumGetCString(inputs[i])));
+	hfe_wire_set(body, "documents", documents);
+	hfe_wire_set(body, "top_n", cJSON_CreateNumber(n));
+	return hfe_json_print(body);
+}
+
+/*
+ * vLLM and llama.cpp: {"results": [{"index", "relevance_score"}, ...], ...};
+ * SGLang: a bare [{"index", "score"}, ...] (doc/protocol.md §9.4).
+ */
+static bool
+openai_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *inputs,
+			 int n, HfeAnswer *answers, HfeFailure **failure)
+{
+	cJSON	   *json;
+	const cJSON *results;
+
+	if (!hfe_wire_parse(req, &json, failure))
+		return false;
+	if (cJSON_IsArray(json))
+		return ranks_answers(json, "score", n, answers, failure);
+	results = cJSON_GetObjectItemCaseSensitive(json, "results");
+	if (!cJSON_IsArray(results))
+	{
+		if (cJSON_IsObject(json) && hfe_wire_error_in_body(req, json, failure))
+			return false;
+		return hfe_wire_unexpected(failure, "neither \"results\" nor a JSON array of ranks");
+	}
+	return ranks_answers(results, "relevance_score", n, answers, failure);
+}
+
 static const HfeTaskPart tei = {
 	.route = HFE_ROUTE_PATH,
 	.path = "/rerank",
@@ -131,6 +207,17 @@ static const HfeTaskPart tei = {
 	.parse = rerank_parse,
 };
 
+static const HfeTaskPart openai = {
+	.route = HFE_ROUTE_PATH,
+	.path = "/v1/rerank",
+	.own_keys = openai_own_keys,
+	.max_inputs = HFE_INPUTS_ENGINE_LIMIT,
+	.content_type = "application/json",
+	.check = openai_check,
+	.build_body = openai_body,
+	.parse = openai_parse,
+};
+
 const HfeTask hfe_task_rerank = {
 	.name = "rerank",
 	.enrich_name = "rerank",
@@ -139,7 +226,7 @@ const HfeTask hfe_task_rerank = {
 	.result_type = FLOAT4OID,
 	.first_option = 2,
 	.options = options,
-	.parts = {[HFE_PROTOCOL_TEI] = &tei},
+	.parts = {[HFE_PROTOCOL_TEI] = &tei, [HFE_PROTOCOL_OPENAI] = &openai},
 };
 
 Datum

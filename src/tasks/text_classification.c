@@ -2,13 +2,15 @@
  *
  * text_classification.c
  *		The text-classification task: the labels of a text with their
- *		scores, best first, on TEI's POST /predict (doc/protocol.md §9.4)
- *		and the toolkit's text-classification pipeline (§9.5), as
+ *		scores, best first, on TEI's POST /predict (doc/protocol.md §9.4),
+ *		vLLM's and SGLang's POST /classify (§9.4: the top label only), and
+ *		the toolkit's text-classification pipeline (§9.5), as
  *		huggingface_hub's InferenceClient.text_classification() sends it.
  *
  * Its C functions return the labels as jsonb, [{"label", "score"}, ...];
  * text_classification() and text_classification_batch() in SQL make rows
- * of them, and enrich writes them as they are.
+ * of them, and enrich writes them as they are (or the top label alone,
+ * into a text column).
  *
  *-------------------------------------------------------------------------
  */
@@ -141,6 +143,118 @@ static const HfeTaskPart tei = {
 	.parse = tei_parse,
 };
 
+/* ---- vLLM and SGLang: POST /classify ---- */
+
+static const HfeOwnKey openai_own_keys[] = {
+	{"input", "\"input\" is the text. Pass it as the function's text argument, or for enrich in the input column."},
+	{NULL, NULL}
+};
+
+static void
+openai_check(const HfeTaskCall *call)
+{
+	if (cJSON_GetObjectItemCaseSensitive(call->options, "function_to_apply") != NULL)
+		hfe_task_refuse_option(call, "function_to_apply",
+							   "Its classify route applies the model's own function.");
+}
+
+/* {"input": [text, ...]} */
+static char *
+openai_body(const HfeTaskCall *call, const Datum *inputs, int n)
+{
+	cJSON	   *body = hfe_wire_object();
+	cJSON	   *list = hfe_wire_array();
+
+	for (int i = 0; i < n; i++)
+		hfe_wire_append(list, hfe_wire_string(TextDatumGetCString(inputs[i])));
+	hfe_wire_set(body, "input", list);
+	return hfe_json_print(body);
+}
+
+/*
+ * One item of "data", {"index", "label", "probs": [...]}: the route names
+ * only the likeliest label, so the answer is that label with the largest
+ * of probs as its score.
+ */
+static bool
+classified_answer(const HfeTaskCall *call, const HfeHttpRequest *req, const cJSON *item,
+				  HfeAnswer *answer, HfeFailure **failure)
+{
+	const cJSON *label = cJSON_GetObjectItemCaseSensitive(item, "label");
+	const cJSON *probs = cJSON_GetObjectItemCaseSensitive(item, "probs");
+	const cJSON *p;
+	double		best = 0;
+	bool		any = false;
+	cJSON	   *rows = hfe_wire_array();
+	cJSON	   *row = hfe_wire_object();
+
+	if (!cJSON_IsString(label) || !cJSON_IsArray(probs))
+		return hfe_wire_unexpected(failure, "a classification without \"label\" and \"probs\"");
+	cJSON_ArrayForEach(p, probs)
+	{
+		if (!cJSON_IsNumber(p))
+			return hfe_wire_unexpected(failure, "a probability that is not a number");
+		if (!any || p->valuedouble > best)
+			best = p->valuedouble;
+		any = true;
+	}
+	if (!any)
+		return hfe_wire_unexpected(failure, "a classification without probabilities");
+	hfe_wire_set_ref(row, "label", label);
+	hfe_wire_set(row, "score", cJSON_CreateNumber(best));
+	hfe_wire_append(rows, row);
+	return labels_answer(call, req, rows, answer, failure);
+}
+
+/* {"data": [{"index", "label", "probs"}, ...], ...}, one per input */
+static bool
+openai_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *inputs,
+			 int n, HfeAnswer *answers, HfeFailure **failure)
+{
+	cJSON	   *json;
+	const cJSON *data;
+	const cJSON *item;
+	bool	   *seen = palloc0(sizeof(bool) * n);
+
+	if (!hfe_wire_parse(req, &json, failure))
+		return false;
+	data = cJSON_GetObjectItemCaseSensitive(json, "data");
+	if (!cJSON_IsArray(data))
+	{
+		if (cJSON_IsObject(json) && hfe_wire_error_in_body(req, json, failure))
+			return false;
+		return hfe_wire_unexpected(failure, "no \"data\" list of classifications");
+	}
+	if (cJSON_GetArraySize(data) != n)
+		return hfe_wire_unexpected(failure, psprintf("%d classifications for %d texts",
+													 cJSON_GetArraySize(data), n));
+	cJSON_ArrayForEach(item, data)
+	{
+		const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
+		int			i;
+
+		if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble >= n ||
+			index->valuedouble != (double) (int) index->valuedouble ||
+			seen[(int) index->valuedouble])
+			return hfe_wire_unexpected(failure, "a classification without a valid \"index\"");
+		i = (int) index->valuedouble;
+		seen[i] = true;
+		(void) classified_answer(call, req, item, &answers[i], &answers[i].failure);
+	}
+	return true;
+}
+
+static const HfeTaskPart openai = {
+	.route = HFE_ROUTE_PATH,
+	.path = "/classify",
+	.own_keys = openai_own_keys,
+	.max_inputs = HFE_INPUTS_ENGINE_LIMIT,
+	.content_type = "application/json",
+	.check = openai_check,
+	.build_body = openai_body,
+	.parse = openai_parse,
+};
+
 /* ---- the toolkit's text-classification pipeline ---- */
 
 /*
@@ -195,9 +309,11 @@ const HfeTask hfe_task_text_classification = {
 	.action = "classify text",
 	.input_type = TEXTOID,
 	.result_type = JSONBOID,
+	.text_member = "label",
 	.first_option = 2,
 	.options = options,
-	.parts = {[HFE_PROTOCOL_TEI] = &tei, [HFE_PROTOCOL_TOOLKIT] = &toolkit},
+	.parts = {[HFE_PROTOCOL_TEI] = &tei, [HFE_PROTOCOL_OPENAI] = &openai,
+	[HFE_PROTOCOL_TOOLKIT] = &toolkit},
 };
 
 Datum

@@ -97,6 +97,7 @@ const HfeTask hfe_task_zero_shot_classification = {
 	.action = "classify text",
 	.input_type = TEXTOID,
 	.result_type = JSONBOID,
+	.text_member = "label",
 	.first_option = 2,
 	.options = options,
 	.parts = {[HFE_PROTOCOL_TOOLKIT] = &toolkit},

@@ -109,6 +109,19 @@ FROM hfendpoints.rerank('ranker', 'What is a cat?', ARRAY['a', 'b', 'c', 'd', 'e
 SELECT * FROM hfendpoints.rerank('ranker', NULL, ARRAY['a']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM hfendpoints.rerank('sim', 'q', ARRAY['a']);
+-- ... and on the OpenAI engines' POST /v1/rerank (vLLM, SGLang, llama.cpp):
+-- the same scores, whichever order and field names each answers in
+\! test/fake/hfctl seed fake-user/ranker-vllm '{"repository": "BAAI/bge-reranker-base", "task": "sentence-ranking", "image": {"vLLM": {"url": "vllm/vllm-openai:v0.10.1"}}}'
+\! test/fake/hfctl seed fake-user/ranker-sglang '{"repository": "BAAI/bge-reranker-base", "task": "sentence-ranking", "image": {"sGLang": {"url": "lmsysorg/sglang:v0.5.0"}}}'
+\! test/fake/hfctl seed fake-user/ranker-llama '{"repository": "BAAI/bge-reranker-base", "task": "sentence-ranking", "image": {"llamacpp": {"url": "ghcr.io/ggml-org/llama.cpp:server"}}}'
+\! test/fake/hfctl seed fake-user/llama-gen '{"task": "text-generation", "image": {"llamacpp": {"url": "ghcr.io/ggml-org/llama.cpp:server"}}}'
+SELECT e AS endpoint,
+       ARRAY(SELECT (index, score)::text FROM hfendpoints.rerank(e, 'What is a cat?', ARRAY['Cats purr.', 'Stocks fell.', 'A cat is a small feline.']))
+     = ARRAY(SELECT (index, score)::text FROM hfendpoints.rerank('ranker', 'What is a cat?', ARRAY['Cats purr.', 'Stocks fell.', 'A cat is a small feline.'])) AS same_as_tei
+FROM unnest(ARRAY['ranker-vllm', 'ranker-sglang', 'ranker-llama']) e;
+\! test/fake/hfctl last-body --path /endpoints/fake-user/ranker-vllm
+SELECT * FROM hfendpoints.rerank('ranker-vllm', 'q', ARRAY['a'], raw_scores => true);
+SELECT * FROM hfendpoints.rerank('llama-gen', 'q', ARRAY['a']);
 ALTER TABLE articles ADD COLUMN relevance real;
 CALL hfendpoints.enrich('articles', 'body', 'relevance', 'ranker', task => 'rerank',
                         parameters => '{"query": "article 3"}');
@@ -135,6 +148,17 @@ SELECT * FROM hfendpoints.text_classification('sst2', 'x', function_to_apply => 
 SELECT ord, label, error IS NULL AS ok
 FROM hfendpoints.text_classification_batch('sst2-tei', ARRAY['good', NULL, 'bad'], top_k => 1);
 \! test/fake/hfctl requests --path /endpoints/fake-user/sst2-tei --headers none
+-- vLLM's POST /classify names the likeliest label only: one row, the
+-- same label and score as TEI's best; a batch packs into one request
+\! test/fake/hfctl seed fake-user/sst2-vllm '{"repository": "distilbert/distilbert-base-uncased-finetuned-sst-2-english", "task": "text-classification", "image": {"vLLM": {"url": "vllm/vllm-openai:v0.10.1"}}}'
+\! test/fake/hfctl requests-clear
+SELECT v.label, v.score = t.score AS same_score
+FROM hfendpoints.text_classification('sst2-vllm', 'I love it') v,
+     hfendpoints.text_classification('sst2-tei', 'I love it', top_k => 1) t;
+SELECT ord, label, error IS NULL AS ok
+FROM hfendpoints.text_classification_batch('sst2-vllm', ARRAY['good', NULL, 'bad']);
+\! test/fake/hfctl requests --path /endpoints/fake-user/sst2-vllm --headers none
+SELECT * FROM hfendpoints.text_classification('sst2-vllm', 'x', function_to_apply => 'softmax');
 -- zero_shot_classification: candidate labels, required
 SELECT label, score > 0 AS scored
 FROM hfendpoints.zero_shot_classification('nli', 'The match ended in a draw',
@@ -170,4 +194,13 @@ SELECT bool_and(jsonb_array_length(labels) = 1) AS top_label,
        bool_and(labels -> 0 ->> 'label' = (SELECT label FROM hfendpoints.text_classification('sst2', body, top_k => 1))) AS same_label,
        bool_and(answer -> 0 ? 'answer') AS answered
 FROM opinions;
+-- ... and into a text or varchar column, the top label alone
+ALTER TABLE opinions ADD COLUMN top text, ADD COLUMN topic varchar(20);
+CALL hfendpoints.enrich('opinions', 'body', 'top', 'sst2', task => 'text-classification');
+CALL hfendpoints.enrich('opinions', 'body', 'topic', 'nli', task => 'zero-shot-classification',
+                        parameters => '{"candidate_labels": ["sports", "politics"]}');
+SELECT id, top, topic,
+       top = (SELECT label FROM hfendpoints.text_classification('sst2', body) LIMIT 1) AS same_top,
+       topic = (SELECT label FROM hfendpoints.zero_shot_classification('nli', body, ARRAY['sports', 'politics']) LIMIT 1) AS same_topic
+FROM opinions ORDER BY id;
 DROP TABLE opinions;

@@ -4,10 +4,15 @@
 // with three flavours chosen by the image key (dataplane.js engineOf).
 //
 // An endpoint whose task is feature-extraction, sentence-embeddings or
-// sentence-similarity runs in "pooling" (embedding) mode, any other one is
-// generative.  Routes, relative to the endpoint URL:
+// sentence-similarity runs in "pooling" (embedding) mode, sentence-ranking
+// or text-ranking in "rank" mode (a reranker), text-classification in
+// "classify" mode (a classifier), any other one is generative.  Routes,
+// relative to the endpoint URL:
 //   generative  POST /v1/completions, /v1/chat/completions; GET /v1/models
 //   pooling     POST /v1/embeddings; GET /v1/models
+//   rank        POST /v1/rerank (vLLM also /rerank, /v2/rerank; llama.cpp
+//               also /rerank, /reranking, /v1/reranking); GET /v1/models
+//   classify    POST /classify (vLLM, SGLang); GET /v1/models
 //   vLLM        GET /version, /openapi.json; SGLang GET /get_model_info, /model_info, /openapi.json
 //   llama.cpp   also /completions, /chat/completions, /embeddings, /models; GET /props
 // Health (GET /, /health, /ping, healthRoute) is answered by dataplane.js
@@ -17,21 +22,32 @@
 // so a greedy /v1/completions returns exactly the text of the fake TGI's
 // POST / for the same prompt with {"do_sample": false}; see README "OpenAI-
 // compatible engines" for the mapping of every parameter.  Embeddings are
-// tei.js embedOne vectors, so TEI and these engines agree.
+// tei.js embedOne vectors, rerank and classify scores tei.js scores(), so
+// TEI and these engines agree.
 
 const crypto = require('crypto');
 const { json, empty, isPlainObject } = require('./util');
 const { tryParse, toValue } = require('./json');
 const { generate, countTokens } = require('./textgen');
 const tgi = require('./tgi');
-const { embedOne } = require('./tei');
+const { embedOne, scores, CLASSIFIER_LABELS } = require('./tei');
 
 const POOLING_TASKS = new Set(['feature-extraction', 'sentence-embeddings', 'sentence-similarity']);
+const RANK_TASKS = new Set(['sentence-ranking', 'text-ranking']);
 const VLLM_VERSION = '0.10.1';
 const SGLANG_EOS_ID = 2;   // matched_stop on an end-of-sequence stop (SGLang reports the token id)
 
 function isPooling(ep) {
   return POOLING_TASKS.has(ep.model.task);
+}
+
+// 'pool', 'rank', 'classify' or 'generate', by the endpoint's task.
+function modeOf(ep) {
+  const t = ep.model.task;
+  if (POOLING_TASKS.has(t)) return 'pool';
+  if (RANK_TASKS.has(t)) return 'rank';
+  if (t === 'text-classification') return 'classify';
+  return 'generate';
 }
 
 const hex = (n) => crypto.randomBytes(n).toString('hex');
@@ -435,6 +451,76 @@ function embeddings(flv, state, ep, ctx) {
   return json(200, { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
 }
 
+// ------------------------------------------------------------ rerank
+// vLLM  {"query", "documents", "top_n": 0 (all)} -> {"id", "model", "usage",
+//       "results": [{"index", "document": {"text"}, "relevance_score"}]}, best first
+// SGLang {"query", "documents", "top_n"?, "return_documents": true} -> bare
+//       [{"score", "document"?, "index"}], best first
+// llama.cpp (Jina) {"query", "documents", "top_n"?} -> {"model", "object",
+//       "usage", "results": [{"index", "relevance_score"}]}, best first; with
+//       "texts" instead, TEI's [{"index", "score", "text"?}]
+function stringList(x) {
+  return Array.isArray(x) && x.every((s) => typeof s === 'string');
+}
+
+function rerank(flv, state, ep, ctx) {
+  const L = flv.name === 'llamacpp';
+  const b = readBody(flv, ctx);
+  if (b.error) return b.error;
+  const v = b.value;
+  const teiStyle = L && v.texts !== undefined;
+  const docs = teiStyle ? v.texts : v.documents;
+  if (typeof v.query !== 'string') return flv.error(400, L ? '"query" must be provided' : 'query: Field required');
+  if (!stringList(docs)) return flv.error(400, L ? '"documents" must be an array of strings' : 'documents: Input should be a valid list of strings');
+  if (!docs.length) return flv.error(400, L ? '"documents" must be a non-empty string array' : 'documents cannot be empty');
+  const max = ctx.knob('openai_max_inputs');
+  if (max > 0 && docs.length > max) return flv.error(L ? 500 : 400, `batch size ${docs.length} exceeds the maximum number of inputs per request ${max}`);
+  let topN = docs.length;
+  if (given(v, 'top_n')) {
+    if (!isInt(v.top_n) || v.top_n < 0) return flv.error(400, `top_n must be a non-negative integer, got ${JSON.stringify(v.top_n)}`);
+    if (v.top_n > 0) topN = Math.min(v.top_n, docs.length);
+  }
+  let tokens = 0;
+  const ranks = docs.map((text, index) => {
+    tokens += countTokens(v.query) + countTokens(text);
+    return { index, text, score: scores('reranker', [v.query, text], false)[0] };
+  });
+  ranks.sort((a, c) => c.score - a.score || a.index - c.index);
+  const kept = ranks.slice(0, topN);
+  const model = ep.model.repository;
+  if (teiStyle) return json(200, kept.map((r) => (v.return_text ? { index: r.index, text: r.text, score: r.score } : { index: r.index, score: r.score })));
+  if (L) return json(200, { model, object: 'list', usage: { prompt_tokens: tokens, total_tokens: tokens }, results: kept.map((r) => ({ index: r.index, relevance_score: r.score })) });
+  if (flv.name === 'sglang') {
+    const withDocs = v.return_documents !== false;
+    return json(200, kept.map((r) => (withDocs ? { score: r.score, document: r.text, index: r.index, meta_info: null } : { score: r.score, index: r.index, meta_info: null })));
+  }
+  return json(200, { id: 'rerank-' + hex(16), model, usage: { total_tokens: tokens }, results: kept.map((r) => ({ index: r.index, document: { text: r.text }, relevance_score: r.score })) });
+}
+
+// ------------------------------------------------------------ classify
+// vLLM, SGLang: {"input": str | [str]} -> {"id", "object": "list", "created",
+// "model", "data": [{"index", "label", "probs", "num_classes"}], "usage"}:
+// the likeliest label and every label's probability, in label id order.
+function classify(flv, state, ep, ctx) {
+  const b = readBody(flv, ctx);
+  if (b.error) return b.error;
+  const v = b.value;
+  const texts = typeof v.input === 'string' ? [v.input] : v.input;
+  if (v.input === undefined) return flv.error(400, 'input: Field required');
+  if (!stringList(texts)) return flv.error(400, 'input must be a string or a list of strings');
+  if (!texts.length) return flv.error(400, 'input cannot be an empty list');
+  const max = ctx.knob('openai_max_inputs');
+  if (max > 0 && texts.length > max) return flv.error(400, `batch size ${texts.length} exceeds the maximum number of inputs per request ${max}`);
+  let tokens = 0;
+  const data = texts.map((t, index) => {
+    tokens += countTokens(t);
+    const probs = scores('classifier', [t], false);
+    const best = probs.indexOf(Math.max(...probs));
+    return { index, label: CLASSIFIER_LABELS[best], probs, num_classes: probs.length };
+  });
+  return json(200, { id: 'classify-' + hex(16), object: 'list', created: Math.floor(ctx.now / 1000), model: ep.model.repository, data, usage: { prompt_tokens: tokens, total_tokens: tokens, completion_tokens: 0 } });
+}
+
 // ------------------------------------------------------------ info routes
 function models(flv, state, ep, ctx) {
   const id = ep.model.repository;
@@ -443,7 +529,7 @@ function models(flv, state, ep, ctx) {
   if (flv.name === 'llamacpp') {
     card = { id, object: 'model', created, owned_by: 'llamacpp', meta: { n_ctx_train: 4096, n_embd: ctx.knob('dimensions'), n_vocab: 64, n_params: 1000, size: 1000 } };
   } else {
-    const maxLen = isPooling(ep) ? ctx.cfg.tei_max_input_tokens : ctx.cfg.max_total_tokens;
+    const maxLen = modeOf(ep) === 'generate' ? ctx.cfg.max_total_tokens : ctx.cfg.tei_max_input_tokens;
     card = { id, object: 'model', created, owned_by: flv.owner, root: id, max_model_len: maxLen, permission: [] };
   }
   return json(200, { object: 'list', data: [card] });
@@ -458,16 +544,24 @@ function props(flv, state, ep, ctx) {
   });
 }
 
-const notSupported = (what) => (flv) => flv.error(501, what === 'completions'
-  ? 'This server does not support completions. Start it without `--embeddings`'
-  : 'This server does not support embeddings. Start it with `--embeddings`');
+const NOT_SUPPORTED = {
+  completions: 'This server does not support completions. Start it without `--embeddings`',
+  embeddings: 'This server does not support embeddings. Start it with `--embeddings`',
+  reranking: 'This server does not support reranking. Start it with `--reranking`',
+};
+const notSupported = (what) => (flv) => flv.error(501, NOT_SUPPORTED[what]);
 
 // Route table of a flavour in a mode: path -> [method, handler].
-function routesOf(flv, pooling) {
+function routesOf(flv, mode) {
   const t = {};
+  const pooling = mode !== 'generate';
   t['/v1/models'] = ['GET', models];
-  if (pooling) {
+  if (mode === 'pool') {
     t['/v1/embeddings'] = ['POST', embeddings];
+  } else if (mode === 'rank') {
+    t['/v1/rerank'] = ['POST', rerank];
+  } else if (mode === 'classify') {
+    if (flv.name !== 'llamacpp') t['/classify'] = ['POST', classify];
   } else {
     t['/v1/completions'] = ['POST', completions];
     t['/v1/chat/completions'] = ['POST', chat];
@@ -492,24 +586,28 @@ function routesOf(flv, pooling) {
     } else {
       t['/v1/embeddings'] = ['POST', notSupported('embeddings')];
     }
+    if (mode !== 'pool' && mode !== 'rank') t['/v1/embeddings'] = ['POST', notSupported('embeddings')];
+    if (mode !== 'rank') t['/v1/rerank'] = ['POST', notSupported('reranking')];
   }
   return t;
 }
 
-const LLAMA_ALIASES = { '/completions': '/v1/completions', '/chat/completions': '/v1/chat/completions', '/embeddings': '/v1/embeddings', '/models': '/v1/models', '/v1/health': '/health' };
+const LLAMA_ALIASES = { '/completions': '/v1/completions', '/chat/completions': '/v1/chat/completions', '/embeddings': '/v1/embeddings', '/models': '/v1/models', '/v1/health': '/health', '/rerank': '/v1/rerank', '/reranking': '/v1/rerank', '/v1/reranking': '/v1/rerank' };
+const VLLM_ALIASES = { '/rerank': '/v1/rerank', '/v2/rerank': '/v1/rerank' };
 
 const tables = new Map();
-function table(flv, pooling) {
-  const k = flv.name + (pooling ? ':p' : ':g');
+function table(flv, mode) {
+  const k = flv.name + ':' + mode;
   let t = tables.get(k);
-  if (!t) { t = routesOf(flv, pooling); tables.set(k, t); }
+  if (!t) { t = routesOf(flv, mode); tables.set(k, t); }
   return t;
 }
 
 function handleFlavour(flv, state, ep, ctx) {
   let route = ctx.route;
   if (flv.name === 'llamacpp' && LLAMA_ALIASES[route]) route = LLAMA_ALIASES[route];
-  const r = table(flv, isPooling(ep))[route];
+  if (flv.name === 'vllm' && VLLM_ALIASES[route]) route = VLLM_ALIASES[route];
+  const r = table(flv, modeOf(ep))[route];
   if (!r) return flv.notFound();
   if (r[0] !== ctx.method && !(r[0] === 'GET' && ctx.method === 'HEAD')) return flv.methodNotAllowed();
   return r[1](flv, state, ep, ctx);

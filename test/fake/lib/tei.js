@@ -411,4 +411,7 @@ function health(ctx, status) {
 }
 const overloaded = () => teiError('Overloaded', 'Model is overloaded');
 
-module.exports = { handle, health, overloaded, embedOne, f32, f32Slow, cosines, modelType };
+// The labels of TEI's classifier, in id order (the order of scores()).
+const CLASSIFIER_LABELS = Object.values(MODEL_TYPES.classifier.classifier.id2label);
+
+module.exports = { handle, health, overloaded, embedOne, f32, f32Slow, cosines, modelType, scores, CLASSIFIER_LABELS };
