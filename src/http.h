@@ -33,6 +33,7 @@ typedef struct HfeHttpRequest
 	int			timeout_ms;		/* 0: hfendpoints.request_timeout */
 	TimestampTz	retry_503_until;	/* retry 503s until then (cold start); 0: off */
 	bool		no_retry;		/* send once, whatever happens */
+	void	   *caller_arg;		/* the caller's own, untouched by the engine */
 	const void *observer_arg;	/* opaque here: handed to
 								 * hfe_http_attempt_hook with the request */
 
@@ -91,6 +92,24 @@ extern void hfe_http_release_response(HfeHttpRequest *req, size_t keep);
  * then aborted).
  */
 typedef HfeHttpRequest *(*HfeHttpNextCallback) (void *arg);
+
+/*
+ * A session: requests added one by one that stay in flight between calls,
+ * for a caller that must return to its own caller between answers (the
+ * plan node of call_scan.c).  wait() drives every transfer until req is
+ * done, calling done() as each of the session's requests is (a request
+ * another loop saw finish is handed over at the next wait); at most
+ * "concurrency" of them are in flight.  end() aborts what is left, and
+ * runs by itself when the (sub)transaction the session was begun in
+ * aborts (an error), before the memory of its requests is freed.  Other
+ * requests may be performed meanwhile: each loop delivers only its own.
+ */
+typedef struct HfeHttpSession HfeHttpSession;
+extern HfeHttpSession *hfe_http_session_begin(int concurrency, HfeHttpDoneCallback done,
+											  void *arg);
+extern void hfe_http_session_add(HfeHttpSession *session, HfeHttpRequest *req);
+extern void hfe_http_session_wait(HfeHttpSession *session, HfeHttpRequest *req);
+extern void hfe_http_session_end(HfeHttpSession *session);
 typedef void (*HfeHttpTickCallback) (void *arg);
 extern void hfe_http_perform_stream(int concurrency, HfeHttpNextCallback next,
 									HfeHttpDoneCallback done, HfeHttpTickCallback tick,

@@ -32,6 +32,8 @@
 
 #include <sys/stat.h>
 
+#include "access/xact.h"
+#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
@@ -51,11 +53,14 @@ enum
 	REQ_DONE
 };
 
+struct TransferSource;
+
 typedef struct Slot
 {
 	CURL	   *easy;
 	struct curl_slist *headers;
 	HfeHttpRequest *req;		/* NULL when free */
+	struct TransferSource *owner;	/* the loop whose request it is */
 } Slot;
 
 typedef struct WatchedSocket
@@ -175,12 +180,13 @@ free_slot(void)
 }
 
 static void
-start_transfer(HfeHttpRequest *req)
+start_transfer(struct TransferSource *owner, HfeHttpRequest *req)
 {
 	Slot	   *slot = free_slot();
 	CURLMcode	rc;
 
 	slot->req = req;
+	slot->owner = owner;
 	req->state = REQ_RUNNING;
 	req->attempts++;
 	req->started_at = GetCurrentTimestamp();
@@ -203,6 +209,7 @@ release_slot(Slot *slot)
 	hfe_http_free_headers(slot->headers);	/* zeroed: they hold the token */
 	slot->headers = NULL;
 	slot->req = NULL;
+	slot->owner = NULL;
 }
 
 /* The body bytes a transfer has sent and received so far. */
@@ -219,14 +226,16 @@ transfer_sizes(CURL *easy, int64 *sent, int64 *received)
 }
 
 /*
- * Abort every transfer still in flight; safe to call at any time.  Each
- * one is reported to the attempt hook as cancelled.
+ * Abort every transfer of owner still in flight; safe to call at any
+ * time.  Each one is reported to the attempt hook as cancelled.
  */
 static void
-abort_all_transfers(void)
+abort_transfers(struct TransferSource *owner)
 {
 	for (int i = 0; i < HFE_MAX_CONCURRENCY; i++)
 	{
+		if (slots[i].req != NULL && slots[i].owner != owner)
+			continue;
 		if (slots[i].req != NULL)
 		{
 			int64		sent;
@@ -409,6 +418,16 @@ typedef struct TransferSource
 	void	   *arg;
 	bool		drained;		/* next() said "none now" since the last done */
 	HfeHttpRequest *peeked;		/* taken from next() by source_done() */
+	HfeHttpRequest *until;		/* session mode: the loop ends when it is done */
+
+	HfeHttpDoneCallback on_done;
+	void	   *done_arg;
+	int			concurrency;
+	int			active;			/* transfers in flight */
+	HfeHttpRequest **retry_queue;	/* requests waiting for their retry */
+	int			nretry;
+	HfeHttpRequest **finished;	/* done while another loop ran: to hand over */
+	int			nfinished;
 } TransferSource;
 
 /* The next fresh request, or NULL when there is none (for now). */
@@ -456,15 +475,74 @@ source_done(TransferSource *src, int active, int nretry)
 	return src->peeked == NULL;
 }
 
-/* The engine loop proper; perform_each and perform_stream wrap it in cleanup. */
+/* Hand the requests other loops saw finish to their owner's callback. */
 static void
-run_transfers(TransferSource *src, int concurrency, HfeHttpRequest **retry_queue,
-			  HfeHttpDoneCallback on_done, void *arg)
+deliver_finished(TransferSource *src)
 {
-	int			nretry = 0;
-	int			active = 0;
+	while (src->nfinished > 0)
+	{
+		HfeHttpRequest *req = src->finished[0];
 
-	while (!source_done(src, active, nretry))
+		memmove(src->finished, src->finished + 1, sizeof(HfeHttpRequest *) * --src->nfinished);
+		src->drained = false;
+		if (src->on_done)
+			src->on_done(req, src->done_arg);
+	}
+}
+
+/* Is the loop over?  A session's when its awaited request is done. */
+static bool
+loop_done(TransferSource *src)
+{
+	if (src->until != NULL)
+		return src->until->state == REQ_DONE;
+	return source_done(src, src->active, src->nretry);
+}
+
+/*
+ * A transfer is done: its owner's callback now, or, when the loop that saw
+ * it is not its owner's, at the owner's next loop; a retry goes to the
+ * owner's queue either way.
+ */
+static void
+transfer_done(TransferSource *src, Slot *slot, CURLcode result)
+{
+	TransferSource *owner = slot->owner;
+	HfeHttpRequest *req = slot->req;
+	int			delay = finish_transfer(slot, result);
+
+	owner->active--;
+	if (delay < 0)
+	{
+		req->state = REQ_DONE;
+		if (owner == src)
+		{
+			src->drained = false;	/* a slot is free: ask again */
+			if (src->on_done)
+				src->on_done(req, src->done_arg);
+		}
+		else
+			owner->finished[owner->nfinished++] = req;
+	}
+	else
+	{
+		elog(DEBUG1, "hfendpoints: retrying %s request in %d ms (attempt %d, HTTP %ld, %s)",
+			 req->method, delay, req->attempts, req->status,
+			 curl_easy_strerror(req->curl_code));
+		req->state = REQ_QUEUED;
+		req->not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+		owner->retry_queue[owner->nretry++] = req;
+	}
+}
+
+/* The engine loop proper; perform() and the sessions wrap it in cleanup. */
+static void
+run_transfers(TransferSource *src)
+{
+	int			concurrency = src->concurrency;
+	HfeHttpRequest **retry_queue = src->retry_queue;
+
+	for (;;)
 	{
 		TimestampTz now;
 		TimestampTz next_retry = 0;
@@ -474,19 +552,22 @@ run_transfers(TransferSource *src, int concurrency, HfeHttpRequest **retry_queue
 		CURLMsg    *msg;
 		int			msgs_left;
 
+		deliver_finished(src);
+		if (loop_done(src))
+			break;
 		CHECK_FOR_INTERRUPTS();
 		now = GetCurrentTimestamp();
 
 		/* start due retries first, then fresh requests */
-		for (int i = 0; i < nretry && active < concurrency;)
+		for (int i = 0; i < src->nretry && src->active < concurrency;)
 		{
 			HfeHttpRequest *req = retry_queue[i];
 
 			if (req->not_before <= now)
 			{
-				retry_queue[i] = retry_queue[--nretry];
-				start_transfer(req);
-				active++;
+				retry_queue[i] = retry_queue[--src->nretry];
+				start_transfer(src, req);
+				src->active++;
 			}
 			else
 				i++;
@@ -495,16 +576,16 @@ run_transfers(TransferSource *src, int concurrency, HfeHttpRequest **retry_queue
 		 * In a stream, a request waiting for its retry holds its slot, so
 		 * that at most "concurrency" requests exist at a time.
 		 */
-		while (active + (src->next ? nretry : 0) < concurrency)
+		while (src->active + (src->next ? src->nretry : 0) < concurrency)
 		{
 			HfeHttpRequest *req = source_next(src);
 
 			if (req == NULL)
 				break;
-			start_transfer(req);
-			active++;
+			start_transfer(src, req);
+			src->active++;
 		}
-		for (int i = 0; i < nretry; i++)
+		for (int i = 0; i < src->nretry; i++)
 			if (next_retry == 0 || retry_queue[i]->not_before < next_retry)
 				next_retry = retry_queue[i]->not_before;
 
@@ -528,7 +609,7 @@ run_transfers(TransferSource *src, int concurrency, HfeHttpRequest **retry_queue
 			timeout = IDLE_POLL_MS;
 			if (curl_timer_set)
 				timeout = Min(timeout, ms_until(now, curl_timer_at));
-			if (next_retry != 0 && active < concurrency)
+			if (next_retry != 0 && src->active < concurrency)
 				timeout = Min(timeout, ms_until(now, next_retry));
 
 			if (engine_wes == NULL ||
@@ -569,35 +650,24 @@ run_transfers(TransferSource *src, int concurrency, HfeHttpRequest **retry_queue
 		while ((msg = curl_multi_info_read(multi, &msgs_left)) != NULL)
 		{
 			Slot	   *slot;
-			HfeHttpRequest *req;
-			int			delay;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &slot);
-			req = slot->req;
-			delay = finish_transfer(slot, msg->data.result);
-			active--;
-			if (delay < 0)
-			{
-				req->state = REQ_DONE;
-				src->drained = false;	/* a slot is free: ask again */
-				if (on_done)
-					on_done(req, arg);
-			}
-			else
-			{
-				elog(DEBUG1, "hfendpoints: retrying %s request in %d ms (attempt %d, HTTP %ld, %s)",
-					 req->method, delay, req->attempts, req->status,
-					 curl_easy_strerror(req->curl_code));
-				req->state = REQ_QUEUED;
-				req->not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
-				retry_queue[nretry++] = req;
-			}
+			transfer_done(src, slot, msg->data.result);
 		}
 		if (src->tick)
 			src->tick(src->arg);
 	}
+}
+
+/* A loop's queues, for at most n requests at a time. */
+static void
+source_queues(TransferSource *src, int concurrency, int n)
+{
+	src->concurrency = Max(1, Min(concurrency, HFE_MAX_CONCURRENCY));
+	src->retry_queue = palloc(sizeof(HfeHttpRequest *) * Max(n, 1));
+	src->finished = palloc(sizeof(HfeHttpRequest *) * Max(n, 1));
 }
 
 /*
@@ -610,25 +680,24 @@ run_transfers(TransferSource *src, int concurrency, HfeHttpRequest **retry_queue
 static void
 perform(TransferSource *src, int concurrency, HfeHttpDoneCallback done, void *arg)
 {
-	HfeHttpRequest **retry_queue;
-	int			slots_used = Max(1, Min(concurrency, HFE_MAX_CONCURRENCY));
-
 	ensure_multi();
-	retry_queue = palloc(sizeof(HfeHttpRequest *) *
-						 (src->next ? slots_used : Max(src->nreqs, 1)));
+	source_queues(src, concurrency, src->next ? Min(concurrency, HFE_MAX_CONCURRENCY) : src->nreqs);
+	src->on_done = done;
+	src->done_arg = arg;
 	PG_TRY();
 	{
-		run_transfers(src, slots_used, retry_queue, done, arg);
+		run_transfers(src);
 	}
 	PG_CATCH();
 	{
-		abort_all_transfers();
+		abort_transfers(src);
 		free_wait_set();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	abort_all_transfers();		/* nothing is left in flight; for symmetry */
-	pfree(retry_queue);
+	abort_transfers(src);		/* nothing is left in flight; for symmetry */
+	pfree(src->retry_queue);
+	pfree(src->finished);
 }
 
 void
@@ -676,4 +745,150 @@ void
 hfe_http_perform(HfeHttpRequest *req)
 {
 	hfe_http_perform_many(&req, 1, 1);
+}
+
+/* ---- sessions ---- */
+
+struct HfeHttpSession
+{
+	TransferSource src;
+	HfeHttpRequest **queue;		/* added, not yet started: a ring */
+	int			queue_cap;
+	int			queue_head;
+	int			queue_len;
+	bool		ended;
+	SubTransactionId subid;		/* the subtransaction it was begun in */
+	dlist_node	node;			/* in open_sessions until it ends */
+};
+
+/*
+ * Sessions not yet ended.  An error ends them when its (sub)transaction
+ * aborts, before the memory of their requests is freed.
+ */
+static dlist_head open_sessions = DLIST_STATIC_INIT(open_sessions);
+static bool session_callbacks = false;
+
+/* next() of a session: the oldest request added and not yet started */
+static HfeHttpRequest *
+session_next(void *arg)
+{
+	HfeHttpSession *session = (HfeHttpSession *) arg;
+	HfeHttpRequest *req;
+
+	if (session->queue_len == 0)
+		return NULL;
+	req = session->queue[session->queue_head];
+	session->queue_head = (session->queue_head + 1) % session->queue_cap;
+	session->queue_len--;
+	return req;
+}
+
+static void
+end_sessions_from(SubTransactionId subid)
+{
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &open_sessions)
+	{
+		HfeHttpSession *session = dlist_container(HfeHttpSession, node, iter.cur);
+
+		if (session->subid >= subid)
+			hfe_http_session_end(session);
+	}
+}
+
+static void
+session_xact_callback(XactEvent event, void *arg)
+{
+	end_sessions_from(InvalidSubTransactionId);
+}
+
+static void
+session_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		end_sessions_from(mySubid);
+}
+
+HfeHttpSession *
+hfe_http_session_begin(int concurrency, HfeHttpDoneCallback done, void *arg)
+{
+	HfeHttpSession *session = palloc0(sizeof(HfeHttpSession));
+
+	ensure_multi();
+	session->src.next = session_next;
+	session->src.arg = session;
+	session->src.on_done = done;
+	session->src.done_arg = arg;
+	source_queues(&session->src, concurrency, Min(concurrency, HFE_MAX_CONCURRENCY));
+	session->queue_cap = 64;
+	session->queue = palloc(sizeof(HfeHttpRequest *) * session->queue_cap);
+	if (!session_callbacks)
+	{
+		RegisterXactCallback(session_xact_callback, NULL);
+		RegisterSubXactCallback(session_subxact_callback, NULL);
+		session_callbacks = true;
+	}
+	session->subid = GetCurrentSubTransactionId();
+	dlist_push_head(&open_sessions, &session->node);
+	return session;
+}
+
+void
+hfe_http_session_add(HfeHttpSession *session, HfeHttpRequest *req)
+{
+	Assert(!session->ended);
+	if (session->queue_len == session->queue_cap)
+	{
+		HfeHttpRequest **bigger = repalloc(session->queue, sizeof(HfeHttpRequest *) *
+										   session->queue_cap * 2);
+
+		/* unwrap the ring into the new array */
+		for (int i = 0; i < session->queue_head; i++)
+			bigger[session->queue_cap + i] = bigger[i];
+		memmove(bigger, bigger + session->queue_head,
+				sizeof(HfeHttpRequest *) * session->queue_len);
+		session->queue = bigger;
+		session->queue_head = 0;
+		session->queue_cap *= 2;
+	}
+	req->state = REQ_QUEUED;
+	session->queue[(session->queue_head + session->queue_len) % session->queue_cap] = req;
+	session->queue_len++;
+	session->src.drained = false;
+}
+
+void
+hfe_http_session_wait(HfeHttpSession *session, HfeHttpRequest *req)
+{
+	Assert(!session->ended);
+	session->src.until = req;
+	PG_TRY();
+	{
+		run_transfers(&session->src);
+	}
+	PG_CATCH();
+	{
+		session->src.until = NULL;
+		hfe_http_session_end(session);
+		free_wait_set();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	session->src.until = NULL;
+}
+
+void
+hfe_http_session_end(HfeHttpSession *session)
+{
+	if (session->ended)
+		return;
+	session->ended = true;
+	dlist_delete(&session->node);
+	abort_transfers(&session->src);
+	session->queue_len = 0;
+	session->src.nretry = 0;
+	session->src.nfinished = 0;
+	session->src.active = 0;
 }
