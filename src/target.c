@@ -479,6 +479,13 @@ hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
 				const char *path, const char *action)
 {
 	hfe_http_perform(req);
+	hfe_target_finish(target, req, route, path, action);
+}
+
+void
+hfe_target_finish(HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
+				  const char *path, const char *action)
+{
 	if (hfe_http_ok(req))
 		return;
 	if (hfe_target_suspect(target, req) && hfe_target_refresh(target))

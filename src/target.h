@@ -140,6 +140,14 @@ extern void hfe_target_send(HfeTarget *target, HfeHttpRequest *req, HfeRoute rou
 							const char *path, const char *action);
 
 /*
+ * hfe_target_send() for a request already performed (with others): done
+ * if it succeeded, else re-resolved and sent once more if the cached URL
+ * looks stale, and the right error raised if it still failed.
+ */
+extern void hfe_target_finish(HfeTarget *target, HfeHttpRequest *req, HfeRoute route,
+							  const char *path, const char *action);
+
+/*
  * The failure of a request to the target (HTTP status, error_type,
  * transport), with the target's own hints.
  */
