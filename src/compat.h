@@ -43,6 +43,16 @@
 	pg_foreign_server_aclcheck((serverid), (roleid), (mode))
 #endif
 
+/* EXECUTE on a function, the same way. */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_proc.h"
+#define hfe_function_aclcheck(funcid, roleid, mode) \
+	object_aclcheck(ProcedureRelationId, (funcid), (roleid), (mode))
+#else
+#define hfe_function_aclcheck(funcid, roleid, mode) \
+	pg_proc_aclcheck((funcid), (roleid), (mode))
+#endif
+
 /*
  * Wait event reported while an HTTP request is in flight.  PostgreSQL 17
  * lets extensions register named wait events: pg_stat_activity then shows
@@ -92,6 +102,27 @@ hfe_wait_event_http(void)
 #else
 #define hfe_shmem_init_hash(name, nelems, info, flags) \
 	ShmemInitHash((name), (nelems), (nelems), (info), (flags))
+#endif
+
+/*
+ * planner_hook's parameters, and the same names to pass them on with.
+ * PostgreSQL 19 added the ExplainState of an EXPLAIN being planned.
+ */
+#if PG_VERSION_NUM >= 190000
+#define HFE_PLANNER_HOOK_PARAMS Query *parse, const char *query_string, \
+	int cursorOptions, ParamListInfo boundParams, ExplainState *es
+#define HFE_PLANNER_HOOK_ARGS parse, query_string, cursorOptions, boundParams, es
+#else
+#define HFE_PLANNER_HOOK_PARAMS Query *parse, const char *query_string, \
+	int cursorOptions, ParamListInfo boundParams
+#define HFE_PLANNER_HOOK_ARGS parse, query_string, cursorOptions, boundParams
+#endif
+
+/* EXPLAIN's ExplainProperty*() moved to their own header in PostgreSQL 18. */
+#if PG_VERSION_NUM >= 180000
+#define HFE_EXPLAIN_FORMAT_H "commands/explain_format.h"
+#else
+#define HFE_EXPLAIN_FORMAT_H "commands/explain.h"
 #endif
 
 #endif							/* HFENDPOINTS_COMPAT_H */

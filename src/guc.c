@@ -23,6 +23,8 @@ int			hfe_max_concurrency = 16;
 int			hfe_max_inputs_per_request = 256;
 int			hfe_max_response_size = 64 * 1024 * 1024;
 int			hfe_endpoint_cache_ttl_s = 60;
+bool		hfe_batch_row_calls = true;
+int			hfe_prefetch_rows = 256;
 
 void
 hfe_define_gucs(void)
@@ -88,6 +90,22 @@ hfe_define_gucs(void)
 							"The engine's own limit applies too (TEI's max_client_batch_size); 1 sends one input per request.",
 							&hfe_max_inputs_per_request,
 							256, 1, 4096,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("hfendpoints.batch_row_calls",
+							 "Sends the per-row inference calls of a query concurrently, through a plan node.",
+							 "Checked when a statement is planned and again when it starts: off, per-row calls run one at a time. Needs hfendpoints in shared_preload_libraries.",
+							 &hfe_batch_row_calls,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("hfendpoints.prefetch_rows",
+							"Rows whose per-row calls the plan node sends together.",
+							"Up to this many calls run ahead of the rows fetched: a cursor or an outer LIMIT may be billed for one window more than it reads.",
+							&hfe_prefetch_rows,
+							256, 1, 100000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 

@@ -18,6 +18,8 @@ extern int	hfe_max_concurrency;
 extern int	hfe_max_inputs_per_request;
 extern int	hfe_max_response_size;
 extern int	hfe_endpoint_cache_ttl_s;
+extern bool hfe_batch_row_calls;
+extern int	hfe_prefetch_rows;
 
 /* the largest value hfendpoints.max_concurrency accepts */
 #define HFE_MAX_CONCURRENCY 256

@@ -9,6 +9,7 @@
 
 #include "fmgr.h"
 
+#include "call_scan.h"
 #include "credentials.h"
 #include "guc.h"
 #include "http.h"
@@ -30,6 +31,8 @@ _PG_init(void)
 	hfe_http_global_init();
 	hfe_credentials_init();
 	hfe_observer_init();
+	hfe_call_scan_init();
+	hfe_call_plan_init();
 
 	/* shared memory, when the library is in shared_preload_libraries */
 	hfe_stats_init();

@@ -39,6 +39,37 @@ static const HfeTask *const tasks[] = {
 	&hfe_task_audio_classification,
 };
 
+/*
+ * The single-row C functions whose calls the plan node of call_scan.c may
+ * send together: one value per call, through hfe_call_task().  Functions
+ * that make rows (text_classification, ...) are not among them.
+ */
+static const struct
+{
+	const char *symbol;
+	const HfeTask *task;
+}			row_calls[] = {
+	{"hfendpoints_text_generation", &hfe_task_text_generation},
+	{"hfendpoints_chat", &hfe_task_chat},
+	{"hfendpoints_chat_completion", &hfe_task_chat_completion},
+	{"hfendpoints_feature_extraction", &hfe_task_feature_extraction},
+	{"hfendpoints_infer", &hfe_task_infer},
+	{"hfendpoints_summarization", &hfe_task_summarization},
+	{"hfendpoints_translation", &hfe_task_translation},
+	{"hfendpoints_sentence_similarity", &hfe_task_sentence_similarity},
+	{"hfendpoints_image_to_text_fn", &hfe_task_image_to_text},
+	{"hfendpoints_automatic_speech_recognition_fn", &hfe_task_automatic_speech_recognition},
+};
+
+const HfeTask *
+hfe_row_call_task(const char *symbol)
+{
+	for (int i = 0; i < lengthof(row_calls); i++)
+		if (strcmp(row_calls[i].symbol, symbol) == 0)
+			return row_calls[i].task;
+	return NULL;
+}
+
 const HfeTask *
 hfe_enrich_task(const char *name)
 {

@@ -34,4 +34,7 @@ extern const HfeTask hfe_task_audio_classification;
 /* The task enrich knows as name ("text-generation"), or NULL. */
 extern const HfeTask *hfe_enrich_task(const char *name);
 
+/* The task of a single-row C function, by its symbol, or NULL. */
+extern const HfeTask *hfe_row_call_task(const char *symbol);
+
 #endif							/* HFENDPOINTS_TASKS_H */

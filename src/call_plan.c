@@ -1,0 +1,405 @@
+/*-------------------------------------------------------------------------
+ *
+ * call_plan.c
+ *		The planner hook that places the node of call_scan.c above each
+ *		plan node whose target list calls hfendpoints' single-row
+ *		inference functions, where that is provably safe.
+ *
+ * It runs on the finished plan.  A node qualifies when its target list
+ * calls them only where every call is always evaluated (under function
+ * calls, operators and casts; never under CASE, COALESCE, AND/OR or a
+ * subquery), no call's arguments hold another call, nothing else in the
+ * target list is volatile or a subquery, and no call is in its quals.  The
+ * node then computes, as columns, each call's arguments and every other
+ * part of its target list; the new node above sends the calls and computes
+ * what was around them.  Anything else keeps its plan, sequential as
+ * before.  A LIMIT directly above (through a Result or a subquery scan)
+ * lends the new node its count and offset, so that no call is made for a
+ * row the LIMIT would not read; a scrollable cursor keeps its plan.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_proc.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/planner.h"
+#include "utils/lsyscache.h"
+
+#include "call_scan.h"
+#include "compat.h"
+#include "guc.h"
+
+static planner_hook_type prev_planner_hook = NULL;
+
+/* What rewriting one node's target list collects. */
+typedef struct Rewrite
+{
+	List	   *child_tlist;	/* the outer plan's new target list */
+	List	   *funcs;			/* per call site: the function */
+	List	   *arg_starts;		/* ... its first argument column */
+	List	   *arg_counts;		/* ... its number of arguments */
+	List	   *calls;			/* ... the call, its arguments as Vars of
+								 * the outer plan */
+	bool		unsafe;			/* a reason to leave the node alone */
+} Rewrite;
+
+static bool
+is_batched_call(Node *node)
+{
+	return node != NULL && IsA(node, FuncExpr) &&
+		!((FuncExpr *) node)->funcretset &&
+		hfe_call_scan_task(((FuncExpr *) node)->funcid) != NULL;
+}
+
+static bool
+contains_call_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (is_batched_call(node))
+		return true;
+	return expression_tree_walker(node, contains_call_walker, context);
+}
+
+static bool
+contains_call(Node *node)
+{
+	return contains_call_walker(node, NULL);
+}
+
+static bool
+contains_subplan_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubPlan) || IsA(node, AlternativeSubPlan) || IsA(node, SubLink))
+		return true;
+	return expression_tree_walker(node, contains_subplan_walker, context);
+}
+
+/* May this call-free part of a target list move below the calls? */
+static bool
+movable(Node *node)
+{
+	return !contain_volatile_functions(node) && !contains_subplan_walker(node, NULL);
+}
+
+/* A column of the outer plan computing expr: a Var of the new node's scan tuple. */
+static Var *
+push_column(Rewrite *rw, Expr *expr)
+{
+	AttrNumber	resno = list_length(rw->child_tlist) + 1;
+
+	rw->child_tlist = lappend(rw->child_tlist, makeTargetEntry(expr, resno, NULL, false));
+	return makeVar(INDEX_VAR, resno, exprType((Node *) expr), exprTypmod((Node *) expr),
+				   exprCollation((Node *) expr), 0);
+}
+
+/*
+ * The expression above the calls: each call a Var of its result column
+ * (numbered -1, -2, ... until the outer plan's width is known), each
+ * maximal call-free part a Var of a column the outer plan computes.
+ */
+static Node *
+rewrite_mutator(Node *node, Rewrite *rw)
+{
+	if (node == NULL || rw->unsafe)
+		return node;
+	if (is_batched_call(node))
+	{
+		FuncExpr   *call = (FuncExpr *) node;
+		FuncExpr   *shown = (FuncExpr *) copyObject(call);
+		List	   *args = NIL;
+		int			site = list_length(rw->funcs);
+		ListCell   *lc;
+
+		if (contains_call((Node *) call->args) || !movable((Node *) call->args))
+		{
+			rw->unsafe = true;
+			return node;
+		}
+		rw->funcs = lappend_oid(rw->funcs, call->funcid);
+		rw->arg_starts = lappend_int(rw->arg_starts, list_length(rw->child_tlist) + 1);
+		rw->arg_counts = lappend_int(rw->arg_counts, list_length(call->args));
+		foreach(lc, call->args)
+		{
+			Var		   *v = push_column(rw, (Expr *) lfirst(lc));
+
+			v->varno = OUTER_VAR;
+			args = lappend(args, v);
+		}
+		shown->args = args;
+		rw->calls = lappend(rw->calls, shown);
+		return (Node *) makeVar(INDEX_VAR, -(site + 1), call->funcresulttype, -1,
+								call->funccollid, 0);
+	}
+	if (!contains_call(node))
+	{
+		if (IsA(node, Const))
+			return copyObject(node);
+		if (!movable(node))
+		{
+			rw->unsafe = true;
+			return node;
+		}
+		return (Node *) push_column(rw, (Expr *) node);
+	}
+	/* a call below: only through nodes that always evaluate every argument */
+	switch (nodeTag(node))
+	{
+		case T_FuncExpr:
+			if (((FuncExpr *) node)->funcretset ||
+				func_volatile(((FuncExpr *) node)->funcid) == PROVOLATILE_VOLATILE)
+				rw->unsafe = true;
+			break;
+		case T_OpExpr:
+			set_opfuncid((OpExpr *) node);
+			if (((OpExpr *) node)->opretset ||
+				func_volatile(((OpExpr *) node)->opfuncid) == PROVOLATILE_VOLATILE)
+				rw->unsafe = true;
+			break;
+		case T_List:			/* the arguments of one of these */
+		case T_RelabelType:
+		case T_CoerceViaIO:
+			break;
+		default:
+			rw->unsafe = true;
+			break;
+	}
+	if (rw->unsafe)
+		return node;
+	return expression_tree_mutator(node, rewrite_mutator, rw);
+}
+
+/* Number the result Vars (-1, -2, ...) after the outer plan's columns. */
+static bool
+fix_results_walker(Node *node, int *width)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var) && ((Var *) node)->varno == INDEX_VAR && ((Var *) node)->varattno < 0)
+	{
+		((Var *) node)->varattno = *width - ((Var *) node)->varattno;
+		return false;
+	}
+	return expression_tree_walker(node, fix_results_walker, width);
+}
+
+static int	max_plan_node_id;
+
+/* The new node above plan, or plan itself when it does not qualify. */
+static Plan *
+wrap(Plan *plan, Node *limit_count, Node *limit_offset)
+{
+	Rewrite		rw = {0};
+	List	   *tlist = NIL;
+	List	   *scan_tlist = NIL;
+	ListCell   *lc;
+	int			width;
+	CustomScan *cscan;
+
+	switch (nodeTag(plan))
+	{
+		case T_ModifyTable:
+		case T_ProjectSet:
+		case T_CustomScan:
+		case T_ForeignScan:
+			return plan;
+		default:
+			break;
+	}
+	if (!contains_call((Node *) plan->targetlist) || contains_call((Node *) plan->qual))
+		return plan;
+	/* one row of constants (SELECT f(...)): nothing to send together */
+	if (IsA(plan, Result) && plan->lefttree == NULL)
+		return plan;
+	if (IsA(plan, Result) && contains_call(((Result *) plan)->resconstantqual))
+		return plan;
+	if ((IsA(plan, NestLoop) || IsA(plan, MergeJoin) || IsA(plan, HashJoin)) &&
+		contains_call((Node *) ((Join *) plan)->joinqual))
+		return plan;
+
+	foreach(lc, plan->targetlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		TargetEntry *out = flatCopyTargetEntry(tle);
+
+		out->expr = (Expr *) rewrite_mutator((Node *) tle->expr, &rw);
+		if (rw.unsafe)
+			return plan;
+		tlist = lappend(tlist, out);
+	}
+	width = list_length(rw.child_tlist);
+	(void) fix_results_walker((Node *) tlist, &width);
+
+	/* the scan tuple: the outer plan's columns, then the calls' results */
+	foreach(lc, rw.child_tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Var		   *v = makeVar(OUTER_VAR, tle->resno, exprType((Node *) tle->expr),
+								exprTypmod((Node *) tle->expr),
+								exprCollation((Node *) tle->expr), 0);
+
+		scan_tlist = lappend(scan_tlist, makeTargetEntry((Expr *) v, tle->resno, NULL, false));
+	}
+	foreach(lc, rw.calls)
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) lfirst(lc), list_length(scan_tlist) + 1,
+											 NULL, false));
+
+	plan->targetlist = rw.child_tlist;
+
+	cscan = makeNode(CustomScan);
+	cscan->scan.plan.startup_cost = plan->startup_cost;
+	cscan->scan.plan.total_cost = plan->total_cost;
+	cscan->scan.plan.plan_rows = plan->plan_rows;
+	cscan->scan.plan.plan_width = plan->plan_width;
+	cscan->scan.plan.parallel_aware = false;
+	cscan->scan.plan.parallel_safe = false;
+	cscan->scan.plan.plan_node_id = ++max_plan_node_id;
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = NIL;
+	cscan->scan.plan.lefttree = plan;
+	cscan->scan.plan.extParam = bms_copy(plan->extParam);
+	cscan->scan.plan.allParam = bms_copy(plan->allParam);
+	cscan->scan.scanrelid = 0;
+	cscan->flags = 0;
+	cscan->custom_plans = NIL;
+	cscan->custom_exprs = list_make2(copyObject(limit_count), copyObject(limit_offset));
+	cscan->custom_private = list_make3(rw.funcs, rw.arg_starts, rw.arg_counts);
+	cscan->custom_scan_tlist = scan_tlist;
+	cscan->custom_relids = NULL;
+	cscan->methods = &hfe_call_scan_methods;
+	return (Plan *) cscan;
+}
+
+/*
+ * Place the node throughout plan's tree.  limit_count and limit_offset
+ * are those of a LIMIT directly above, through nodes that pass every row
+ * up unchanged; no_wrap marks the inner side of a merge join, which may
+ * need to mark and restore its input.
+ */
+static Plan *
+place(Plan *plan, Node *limit_count, Node *limit_offset, bool no_wrap)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return NULL;
+	switch (nodeTag(plan))
+	{
+		case T_Limit:
+			{
+				Limit	   *limit = (Limit *) plan;
+				bool		counts = limit->limitOption == LIMIT_OPTION_COUNT &&
+					limit->limitCount != NULL;
+
+				plan->lefttree = place(plan->lefttree,
+									   counts ? limit->limitCount : NULL,
+									   counts ? limit->limitOffset : NULL, false);
+				return plan;
+			}
+		case T_Result:
+			if (plan->qual != NIL || ((Result *) plan)->resconstantqual != NULL)
+				limit_count = limit_offset = NULL;
+			plan->lefttree = place(plan->lefttree, limit_count, limit_offset, false);
+			break;
+		case T_SubqueryScan:
+			if (plan->qual != NIL)
+				limit_count = limit_offset = NULL;
+			((SubqueryScan *) plan)->subplan =
+				place(((SubqueryScan *) plan)->subplan, limit_count, limit_offset, false);
+			break;
+		case T_Append:
+			foreach(lc, ((Append *) plan)->appendplans)
+				lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
+			break;
+		case T_MergeAppend:
+			foreach(lc, ((MergeAppend *) plan)->mergeplans)
+				lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
+			break;
+		case T_BitmapAnd:
+		case T_BitmapOr:
+			return plan;
+		case T_CustomScan:
+			foreach(lc, ((CustomScan *) plan)->custom_plans)
+				lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
+			break;
+		case T_MergeJoin:
+			plan->lefttree = place(plan->lefttree, NULL, NULL, false);
+			plan->righttree = place(plan->righttree, NULL, NULL, true);
+			break;
+		default:
+			plan->lefttree = place(plan->lefttree, NULL, NULL, false);
+			plan->righttree = place(plan->righttree, NULL, NULL, false);
+			break;
+	}
+	if (no_wrap)
+		return plan;
+	return wrap(plan, limit_count, limit_offset);
+}
+
+static void
+max_node_id(Plan *plan)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return;
+	max_plan_node_id = Max(max_plan_node_id, plan->plan_node_id);
+	max_node_id(plan->lefttree);
+	max_node_id(plan->righttree);
+	if (IsA(plan, Append))
+		foreach(lc, ((Append *) plan)->appendplans)
+			max_node_id(lfirst(lc));
+	if (IsA(plan, MergeAppend))
+		foreach(lc, ((MergeAppend *) plan)->mergeplans)
+			max_node_id(lfirst(lc));
+	if (IsA(plan, SubqueryScan))
+		max_node_id(((SubqueryScan *) plan)->subplan);
+	if (IsA(plan, CustomScan))
+		foreach(lc, ((CustomScan *) plan)->custom_plans)
+			max_node_id(lfirst(lc));
+	if (IsA(plan, BitmapAnd))
+		foreach(lc, ((BitmapAnd *) plan)->bitmapplans)
+			max_node_id(lfirst(lc));
+	if (IsA(plan, BitmapOr))
+		foreach(lc, ((BitmapOr *) plan)->bitmapplans)
+			max_node_id(lfirst(lc));
+}
+
+static PlannedStmt *
+hfe_planner(HFE_PLANNER_HOOK_PARAMS)
+{
+	PlannedStmt *stmt;
+	ListCell   *lc;
+
+	if (prev_planner_hook)
+		stmt = prev_planner_hook(HFE_PLANNER_HOOK_ARGS);
+	else
+		stmt = standard_planner(HFE_PLANNER_HOOK_ARGS);
+
+	if (!hfe_batch_row_calls || (cursorOptions & CURSOR_OPT_SCROLL) ||
+		stmt->commandType == CMD_UTILITY)
+		return stmt;
+
+	max_plan_node_id = 0;
+	max_node_id(stmt->planTree);
+	foreach(lc, stmt->subplans)
+		max_node_id(lfirst(lc));
+
+	stmt->planTree = place(stmt->planTree, NULL, NULL, false);
+	foreach(lc, stmt->subplans)
+		lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
+	return stmt;
+}
+
+void
+hfe_call_plan_init(void)
+{
+	prev_planner_hook = planner_hook;
+	planner_hook = hfe_planner;
+}

@@ -1,0 +1,473 @@
+/*-------------------------------------------------------------------------
+ *
+ * call_scan.c
+ *		The plan node that sends the per-row inference calls of a query
+ *		together: it keeps a window of rows read ahead from its outer plan,
+ *		each row's calls prepared (call.c) and queued on a transfer-engine
+ *		session, and returns the rows in their order with the results in
+ *		place.  call_plan.c places it; call_scan.h has its layout.
+ *
+ * The window slides: each row returned makes room for the next one read,
+ * whose calls join those in flight (up to hfendpoints.max_concurrency), so
+ * that a slow answer holds up only the rows behind it, never a whole
+ * batch.  The answers are those of the sequential plan: a row's call is
+ * answered (and its failure raised, with the row's position in the error
+ * context) only when the row is returned, so that rows before a failed one
+ * go up first and the error is the earliest row's.  What the window sent
+ * ahead of a failure is billed: at most hfendpoints.prefetch_rows rows'
+ * calls more than the sequential plan makes.  A LIMIT directly above
+ * bounds the rows read, hence the calls.  hfendpoints.batch_row_calls off
+ * at executor start (a cached plan) makes the window one row: the calls go
+ * one at a time.  Memory is the window's: each row's values, arguments and
+ * parsed answers live in a context of its own, deleted once the row has
+ * gone up.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
+
+#include "compat.h"
+#include HFE_EXPLAIN_FORMAT_H
+
+#include "call.h"
+#include "call_scan.h"
+#include "guc.h"
+#include "http.h"
+#include "tasks/tasks.h"
+
+typedef struct CallSite
+{
+	const HfeTask *task;
+	FmgrInfo	flinfo;
+	int			arg_start;		/* its first argument's column, from 1 */
+	int			nargs;
+	bool		strict;
+} CallSite;
+
+/* A row read ahead: its outer plan's columns, and its calls. */
+typedef struct BufferedRow
+{
+	MemoryContext cxt;			/* everything of the row */
+	Datum	   *values;
+	bool	   *nulls;
+	HfePreparedCall **calls;	/* one per site; NULL: the result is NULL */
+} BufferedRow;
+
+typedef struct CallScanState
+{
+	CustomScanState css;
+	int			nsites;
+	CallSite   *sites;
+	int			width;			/* the outer plan's columns */
+	ExprState  *limit_count;
+	ExprState  *limit_offset;
+	bool		bound_known;
+	int64		bound;			/* rows a LIMIT above reads, or -1 */
+	int			window;			/* rows whose calls go together */
+
+	MemoryContext node_cxt;		/* the session and the rows */
+	HfeHttpSession *session;	/* NULL until the first row */
+	BufferedRow *ring;			/* window entries */
+	int			head;			/* the next row to return */
+	int			count;			/* rows read ahead */
+	MemoryContext returned;		/* the row last returned, freed next call */
+	bool		outer_done;
+	int64		rows_read;		/* from the outer plan, since the start */
+	int64		rows_returned;
+
+	/* for EXPLAIN ANALYZE */
+	int64		calls_sent;
+	instr_time	waiting;
+} CallScanState;
+
+static Node *create_call_scan_state(CustomScan *cscan);
+static void begin_call_scan(CustomScanState *node, EState *estate, int eflags);
+static TupleTableSlot *exec_call_scan(CustomScanState *node);
+static void end_call_scan(CustomScanState *node);
+static void rescan_call_scan(CustomScanState *node);
+static void explain_call_scan(CustomScanState *node, List *ancestors, ExplainState *es);
+
+const CustomScanMethods hfe_call_scan_methods = {
+	.CustomName = HFE_CALL_SCAN_NAME,
+	.CreateCustomScanState = create_call_scan_state,
+};
+
+static const CustomExecMethods call_scan_exec_methods = {
+	.CustomName = HFE_CALL_SCAN_NAME,
+	.BeginCustomScan = begin_call_scan,
+	.ExecCustomScan = exec_call_scan,
+	.EndCustomScan = end_call_scan,
+	.ReScanCustomScan = rescan_call_scan,
+	.ExplainCustomScan = explain_call_scan,
+};
+
+const HfeTask *
+hfe_call_scan_task(Oid funcid)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	Form_pg_proc proc;
+	const HfeTask *task = NULL;
+
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	proc = (Form_pg_proc) GETSTRUCT(tup);
+	if (proc->prolang == ClanguageId && !proc->proretset)
+	{
+		bool		isnull;
+		Datum		bin = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_probin, &isnull);
+
+		if (!isnull && strstr(TextDatumGetCString(bin), "hfendpoints") != NULL)
+		{
+			Datum		src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+
+			if (!isnull)
+				task = hfe_row_call_task(TextDatumGetCString(src));
+		}
+	}
+	ReleaseSysCache(tup);
+	return task;
+}
+
+static Node *
+create_call_scan_state(CustomScan *cscan)
+{
+	CallScanState *state = (CallScanState *) newNode(sizeof(CallScanState), T_CustomScanState);
+
+	state->css.methods = &call_scan_exec_methods;
+	return (Node *) state;
+}
+
+static void
+begin_call_scan(CustomScanState *node, EState *estate, int eflags)
+{
+	CallScanState *state = (CallScanState *) node;
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	List	   *funcs = linitial(cscan->custom_private);
+	List	   *starts = lsecond(cscan->custom_private);
+	List	   *counts = lthird(cscan->custom_private);
+	Node	   *count = linitial(cscan->custom_exprs);
+	Node	   *offset = lsecond(cscan->custom_exprs);
+
+	outerPlanState(state) = ExecInitNode(outerPlan(cscan), estate, eflags);
+	state->width = list_length(outerPlan(cscan)->targetlist);
+	state->nsites = list_length(funcs);
+	state->sites = palloc0(sizeof(CallSite) * state->nsites);
+	for (int i = 0; i < state->nsites; i++)
+	{
+		CallSite   *site = &state->sites[i];
+		Oid			funcid = list_nth_oid(funcs, i);
+
+		site->task = hfe_call_scan_task(funcid);
+		if (site->task == NULL)
+			elog(ERROR, "function %u is not an hfendpoints call", funcid);
+		/* the executor's own check when it sets up a function call */
+		if (hfe_function_aclcheck(funcid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, get_func_name(funcid));
+		InvokeFunctionExecuteHook(funcid);
+		fmgr_info(funcid, &site->flinfo);
+		site->strict = site->flinfo.fn_strict;
+		site->arg_start = list_nth_int(starts, i);
+		site->nargs = list_nth_int(counts, i);
+	}
+	state->limit_count = count ? ExecInitExpr((Expr *) count, &node->ss.ps) : NULL;
+	state->limit_offset = offset ? ExecInitExpr((Expr *) offset, &node->ss.ps) : NULL;
+	state->bound = -1;
+	state->window = hfe_batch_row_calls ? hfe_prefetch_rows : 1;
+	state->node_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											"hfendpoints calls",
+											ALLOCSET_DEFAULT_SIZES);
+	state->ring = MemoryContextAllocZero(state->node_cxt, sizeof(BufferedRow) * state->window);
+	INSTR_TIME_SET_ZERO(state->waiting);
+}
+
+/* The rows a LIMIT directly above reads (offset + count), or -1. */
+static int64
+limit_bound(CallScanState *state)
+{
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+	bool		isnull;
+	Datum		v;
+	int64		count;
+	int64		offset = 0;
+
+	if (state->limit_count == NULL)
+		return -1;
+	v = ExecEvalExprSwitchContext(state->limit_count, econtext, &isnull);
+	if (isnull)
+		return -1;				/* LIMIT NULL: no limit */
+	count = DatumGetInt64(v);
+	if (state->limit_offset != NULL)
+	{
+		v = ExecEvalExprSwitchContext(state->limit_offset, econtext, &isnull);
+		if (!isnull)
+			offset = DatumGetInt64(v);
+	}
+	if (count < 0 || offset < 0)
+		return -1;				/* the LIMIT raises its own error */
+	if (offset > PG_INT64_MAX - count)
+		return -1;
+	return offset + count;
+}
+
+/* The error context of a row's call: its position among the rows read. */
+static void
+row_context(void *arg)
+{
+	errcontext("hfendpoints call of row %lld (sent with the rows of its window)",
+			   (long long) *(int64 *) arg);
+}
+
+/* done() of the session: parse the answer at once, free its raw body */
+static void
+call_done(HfeHttpRequest *req, void *arg)
+{
+	hfe_call_performed((HfePreparedCall *) req->caller_arg);
+}
+
+/* Forget every row read ahead and what is in flight for them. */
+static void
+discard_rows(CallScanState *state)
+{
+	if (state->session != NULL)
+		hfe_http_session_end(state->session);
+	state->session = NULL;
+	for (int k = 0; k < state->count; k++)
+		MemoryContextDelete(state->ring[(state->head + k) % state->window].cxt);
+	state->head = 0;
+	state->count = 0;
+	if (state->returned != NULL)
+		MemoryContextDelete(state->returned);
+	state->returned = NULL;
+}
+
+/* Read one more row, prepare its calls and queue their requests. */
+static bool
+read_ahead(CallScanState *state)
+{
+	PlanState  *outer = outerPlanState(state);
+	BufferedRow *row = &state->ring[(state->head + state->count) % state->window];
+	TupleTableSlot *slot;
+	TupleDesc	desc;
+	MemoryContext old;
+	ErrorContextCallback errcallback;
+	int64		rowno;
+
+	slot = ExecProcNode(outer);
+	if (TupIsNull(slot))
+	{
+		state->outer_done = true;
+		return false;
+	}
+	slot_getallattrs(slot);
+	desc = slot->tts_tupleDescriptor;
+	row->cxt = AllocSetContextCreate(state->node_cxt, "hfendpoints call row",
+									 ALLOCSET_SMALL_SIZES);
+	state->count++;
+	old = MemoryContextSwitchTo(row->cxt);
+	row->values = palloc(sizeof(Datum) * state->width);
+	row->nulls = palloc(sizeof(bool) * state->width);
+	row->calls = palloc0(sizeof(HfePreparedCall *) * state->nsites);
+	for (int c = 0; c < state->width; c++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, c);
+
+		row->nulls[c] = slot->tts_isnull[c];
+		row->values[c] = row->nulls[c] ? (Datum) 0 :
+			datumCopy(slot->tts_values[c], attr->attbyval, attr->attlen);
+	}
+	rowno = ++state->rows_read;
+
+	/* prepare the row's calls: arguments checked, requests made and queued */
+	errcallback.callback = row_context;
+	errcallback.arg = &rowno;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	for (int i = 0; i < state->nsites; i++)
+	{
+		CallSite   *site = &state->sites[i];
+		FunctionCallInfo fcinfo = palloc0(SizeForFunctionCallInfo(site->nargs));
+		bool		any_null = false;
+		HfePreparedCall *pc;
+		HfeHttpRequest *req;
+
+		InitFunctionCallInfoData(*fcinfo, &site->flinfo, site->nargs, InvalidOid, NULL, NULL);
+		for (int a = 0; a < site->nargs; a++)
+		{
+			fcinfo->args[a].value = row->values[site->arg_start - 1 + a];
+			fcinfo->args[a].isnull = row->nulls[site->arg_start - 1 + a];
+			any_null |= fcinfo->args[a].isnull;
+		}
+		if (site->strict && any_null)
+			continue;
+		pc = hfe_call_prepare(fcinfo, site->task);
+		if (pc == NULL)
+			continue;
+		row->calls[i] = pc;
+		req = hfe_call_request(pc);
+		req->caller_arg = pc;
+		hfe_http_session_add(state->session, req);
+		state->calls_sent++;
+	}
+	error_context_stack = errcallback.previous;
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/* Keep the window full: rows read ahead up to its size or the LIMIT's. */
+static void
+fill_window(CallScanState *state)
+{
+	if (!state->bound_known)
+	{
+		state->bound = limit_bound(state);
+		state->bound_known = true;
+	}
+	if (state->session == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->node_cxt);
+
+		state->session = hfe_http_session_begin(hfe_max_concurrency, call_done, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	while (state->count < state->window && !state->outer_done &&
+		   (state->bound < 0 || state->rows_read < state->bound))
+	{
+		if (!read_ahead(state))
+			break;
+	}
+}
+
+static TupleTableSlot *
+exec_call_scan(CustomScanState *node)
+{
+	CallScanState *state = (CallScanState *) node;
+	TupleTableSlot *scan = node->ss.ss_ScanTupleSlot;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	ErrorContextCallback errcallback;
+	int64		rowno;
+	BufferedRow *row;
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	if (state->returned != NULL)
+	{
+		MemoryContextDelete(state->returned);
+		state->returned = NULL;
+	}
+	fill_window(state);
+	if (state->count == 0)
+		return NULL;
+	row = &state->ring[state->head];
+	rowno = ++state->rows_returned;
+
+	ExecClearTuple(scan);
+	memcpy(scan->tts_values, row->values, sizeof(Datum) * state->width);
+	memcpy(scan->tts_isnull, row->nulls, sizeof(bool) * state->width);
+
+	errcallback.callback = row_context;
+	errcallback.arg = &rowno;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	old = MemoryContextSwitchTo(row->cxt);
+	for (int i = 0; i < state->nsites; i++)
+	{
+		HfePreparedCall *pc = row->calls[i];
+		int			col = state->width + i;
+		instr_time	start;
+		instr_time	end;
+
+		if (pc == NULL)
+		{
+			scan->tts_values[col] = (Datum) 0;
+			scan->tts_isnull[col] = true;
+			continue;
+		}
+		INSTR_TIME_SET_CURRENT(start);
+		hfe_http_session_wait(state->session, hfe_call_request(pc));
+		INSTR_TIME_SET_CURRENT(end);
+		INSTR_TIME_ACCUM_DIFF(state->waiting, end, start);
+		row->calls[i] = NULL;	/* answered or raised: its context goes */
+		scan->tts_values[col] = hfe_call_answer(pc, &scan->tts_isnull[col]);
+	}
+	MemoryContextSwitchTo(old);
+	error_context_stack = errcallback.previous;
+
+	/* the row leaves the window; its memory stays until the next call */
+	state->returned = row->cxt;
+	row->cxt = NULL;
+	state->head = (state->head + 1) % state->window;
+	state->count--;
+	ExecStoreVirtualTuple(scan);
+
+	ResetExprContext(econtext);
+	econtext->ecxt_scantuple = scan;
+	return ExecProject(node->ss.ps.ps_ProjInfo);
+}
+
+static void
+end_call_scan(CustomScanState *node)
+{
+	CallScanState *state = (CallScanState *) node;
+
+	discard_rows(state);
+	ExecEndNode(outerPlanState(state));
+}
+
+static void
+rescan_call_scan(CustomScanState *node)
+{
+	CallScanState *state = (CallScanState *) node;
+	PlanState  *outer = outerPlanState(state);
+
+	discard_rows(state);
+	state->outer_done = false;
+	state->rows_read = 0;
+	state->rows_returned = 0;
+	state->bound_known = false;
+	if (outer->chgParam == NULL)
+		ExecReScan(outer);
+}
+
+static void
+explain_call_scan(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	CallScanState *state = (CallScanState *) node;
+	StringInfoData names;
+
+	initStringInfo(&names);
+	for (int i = 0; i < state->nsites; i++)
+		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "",
+						 get_func_name(state->sites[i].flinfo.fn_oid));
+	ExplainPropertyText("Calls", names.data, es);
+	ExplainPropertyInteger("Window", "rows", state->window, es);
+	if (state->limit_count != NULL)
+		ExplainPropertyText("Rows Bounded By", "LIMIT", es);
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("Calls Sent", NULL, state->calls_sent, es);
+		if (es->timing)
+			ExplainPropertyFloat("Time Waiting", "ms",
+								 INSTR_TIME_GET_MILLISEC(state->waiting), 3, es);
+	}
+}
+
+void
+hfe_call_scan_init(void)
+{
+	RegisterCustomScanMethods(&hfe_call_scan_methods);
+}

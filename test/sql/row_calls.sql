@@ -1,0 +1,138 @@
+-- Per-row calls at batch speed: the plan node "HfendpointsCalls" sends the
+-- calls of a window of rows together, and every statement returns exactly
+-- what the sequential plan (hfendpoints.batch_row_calls off) returns, in
+-- the same order, on a server whose latency is random.
+\i test/include/setup.psql
+SET client_min_messages = warning;
+CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER huggingface OPTIONS (token 'hf_fake_token');
+RESET client_min_messages;
+SET hfendpoints.retry_base_delay = '10ms';
+\! test/fake/hfctl seed fake-user/gen '{"task": "text-generation"}'
+\! test/fake/hfctl seed fake-user/emb '{"task": "feature-extraction"}'
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 1, "jitter_ms": 20}'
+
+CREATE TABLE rc_docs (id int PRIMARY KEY, body text, lang text, summary text);
+INSERT INTO rc_docs
+SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE 'echo:doc ' || i END,
+       CASE WHEN i % 3 = 0 THEN 'fr' ELSE 'en' END, NULL
+FROM generate_series(1, 60) i;
+SET hfendpoints.prefetch_rows = 16;
+
+-- EXPLAIN shows the node above the scan that computes the arguments; the
+-- expression around the call is computed above it
+EXPLAIN (COSTS OFF, VERBOSE)
+SELECT id, upper(hfendpoints.text_generation('gen', body, return_full_text => false)) FROM rc_docs;
+
+-- SELECT: the same rows, the same order, NULL inputs give NULL
+CREATE TABLE rc_batched AS
+SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) AS t FROM rc_docs ORDER BY id;
+SET hfendpoints.batch_row_calls = off;
+CREATE TABLE rc_expected AS
+SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) AS t FROM rc_docs ORDER BY id;
+RESET hfendpoints.batch_row_calls;
+SELECT count(*) AS rows, count(t) AS answered,
+       (SELECT array_agg(t ORDER BY id) FROM rc_batched) = (SELECT array_agg(t ORDER BY id) FROM rc_expected) AS same
+FROM rc_batched;
+SELECT array_agg(id) = array_agg(id ORDER BY id) AS in_order
+FROM (SELECT id, hfendpoints.text_generation('gen', body) FROM rc_docs ORDER BY id) s;
+-- calls as arguments of other functions and operators, and two calls per row
+SELECT bool_and(a = upper('x' || e.t) AND b = e.t) AS same
+FROM (SELECT id, upper('x' || hfendpoints.text_generation('gen', body, return_full_text => false)) AS a,
+             hfendpoints.text_generation('gen', body, return_full_text => false) AS b
+      FROM rc_docs) d JOIN rc_expected e USING (id)
+WHERE e.t IS NOT NULL;
+-- a subquery, and embeddings
+SELECT count(*) AS vectors
+FROM (SELECT id, hfendpoints.feature_extraction('emb', body) AS v FROM rc_docs WHERE lang = 'en') s
+WHERE array_length(v, 1) = 8;
+
+-- UPDATE ... SET and INSERT ... SELECT
+UPDATE rc_docs SET summary = hfendpoints.text_generation('gen', body, return_full_text => false);
+SELECT count(*) FILTER (WHERE d.summary IS NOT DISTINCT FROM e.t) AS same, count(*) AS rows
+FROM rc_docs d JOIN rc_expected e USING (id);
+CREATE TABLE rc_copies (id int, t text);
+INSERT INTO rc_copies SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) FROM rc_docs;
+SELECT count(*) FILTER (WHERE c.t IS NOT DISTINCT FROM e.t) AS same FROM rc_copies c JOIN rc_expected e USING (id);
+
+-- LIMIT 10 over the table sends at most 10 requests
+\! test/fake/hfctl requests-clear
+SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i LIMIT 10) s;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+-- ... and LIMIT with OFFSET, the rows the LIMIT reads
+\! test/fake/hfctl requests-clear
+SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i LIMIT 5 OFFSET 3) s;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+
+-- a cursor that fetches 5 rows sends at most 5 + the window (16)
+\! test/fake/hfctl requests-clear
+BEGIN;
+DECLARE c CURSOR FOR SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i;
+FETCH 5 FROM c;
+COMMIT;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+
+-- the error of a failed row is the earliest row's, with its position; the
+-- rows before it came up first
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 0, "jitter_ms": 0}'
+SELECT id, hfendpoints.text_generation('gen', CASE WHEN id IN (5, 9) THEN 'fail:row ' || id ELSE 'echo:' || id END,
+                                       return_full_text => false)
+FROM generate_series(1, 12) id;
+-- ... as a cursor read row by row shows
+DO $$
+DECLARE
+    c refcursor;
+    r record;
+BEGIN
+    OPEN c FOR SELECT id, hfendpoints.text_generation('gen', CASE WHEN id IN (5, 9) THEN 'fail:row ' || id ELSE 'echo:' || id END,
+                                                      return_full_text => false) AS t
+               FROM generate_series(1, 12) id;
+    LOOP
+        FETCH c INTO r;
+        EXIT WHEN NOT FOUND;
+        RAISE NOTICE 'row %: %', r.id, r.t;
+    END LOOP;
+END
+$$;
+
+-- what stays sequential: a call in WHERE, a call under CASE, a volatile
+-- argument, a set-returning task, a call inside an aggregate
+EXPLAIN (COSTS OFF)
+SELECT id FROM rc_docs WHERE hfendpoints.text_generation('gen', body) IS NOT NULL;
+EXPLAIN (COSTS OFF)
+SELECT CASE WHEN id > 3 THEN hfendpoints.text_generation('gen', body) END FROM rc_docs;
+EXPLAIN (COSTS OFF)
+SELECT hfendpoints.text_generation('gen', body || random()::text) FROM rc_docs;
+EXPLAIN (COSTS OFF)
+SELECT * FROM hfendpoints.text_classification('gen', 'x');
+EXPLAIN (COSTS OFF)
+SELECT count(hfendpoints.text_generation('gen', body)) FROM rc_docs;
+-- the setting off gives today's plan
+SET hfendpoints.batch_row_calls = off;
+EXPLAIN (COSTS OFF)
+SELECT hfendpoints.text_generation('gen', body) FROM rc_docs;
+RESET hfendpoints.batch_row_calls;
+
+-- EXPLAIN ANALYZE counts the calls sent
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT hfendpoints.text_generation('gen', body) FROM rc_docs WHERE id <= 20;
+
+-- a plan made with the setting on and run with it off sends one call at a
+-- time (it is checked when the statement starts)
+SET plan_cache_mode = force_generic_plan;
+PREPARE p AS SELECT hfendpoints.text_generation('gen', body) FROM rc_docs WHERE id <= 10;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p;
+SET hfendpoints.batch_row_calls = off;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p;
+RESET hfendpoints.batch_row_calls;
+DEALLOCATE p;
+RESET plan_cache_mode;
+
+-- cancel mid-window: the statement stops at once, nothing is left behind
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 5000}'
+SET statement_timeout = '300ms';
+SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 50) i;
+RESET statement_timeout;
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 0}'
+SELECT hfendpoints.text_generation('gen', 'echo:after the cancel', return_full_text => false);
+
+DROP TABLE rc_docs, rc_batched, rc_expected, rc_copies;
