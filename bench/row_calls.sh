@@ -7,7 +7,7 @@
 # bench/enrich_latency.sh (rows come back in order, so a tail holds up the
 # rows behind it).  Target: the UPDATE within 1.2 x the batch call.
 #
-#   bench/row_calls.sh                 # ROWS=2000 C=64 LATENCY=50 MEDIAN=50 SIGMA=0.8 SEQ_ROWS=200
+#   bench/row_calls.sh                 # ROWS=2000 C=64 LATENCY=50 MEDIAN=50 SIGMA=0.8 SEQ_ROWS=200 PREFETCH=1024
 #
 # The sequential plan is timed over SEQ_ROWS rows and scaled to ROWS (at
 # 50 ms a request, 2,000 rows would take 100 s).  Nothing here fails on a
@@ -23,7 +23,7 @@ median_ms=${MEDIAN:-50}
 sigma=${SIGMA:-0.8}
 seed=${SEED:-15}
 seq_rows=${SEQ_ROWS:-200}
-window=${PREFETCH:-$((slots * 8))}
+window=${PREFETCH:-1024}   # hfendpoints.prefetch_rows, its default
 
 bench_start
 test/fake/hfctl seed fake-user/bench

@@ -24,7 +24,7 @@ int			hfe_max_inputs_per_request = 256;
 int			hfe_max_response_size = 64 * 1024 * 1024;
 int			hfe_endpoint_cache_ttl_s = 60;
 bool		hfe_batch_row_calls = true;
-int			hfe_prefetch_rows = 256;
+int			hfe_prefetch_rows = 1024;
 
 void
 hfe_define_gucs(void)
@@ -105,7 +105,7 @@ hfe_define_gucs(void)
 							"Rows whose per-row calls the plan node sends together.",
 							"Up to this many calls run ahead of the rows fetched: a cursor or an outer LIMIT may be billed for one window more than it reads.",
 							&hfe_prefetch_rows,
-							256, 1, 100000,
+							1024, 1, 100000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 
