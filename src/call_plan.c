@@ -277,6 +277,19 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 }
 
 /*
+ * May the node evaluate this LIMIT count or offset again?  A constant or
+ * a parameter gives the same value twice; anything else (random(),
+ * nextval()) might not.
+ */
+static bool
+stable_bound(Node *expr)
+{
+	while (expr != NULL && IsA(expr, RelabelType))
+		expr = (Node *) ((RelabelType *) expr)->arg;
+	return expr != NULL && (IsA(expr, Const) || IsA(expr, Param));
+}
+
+/*
  * Place the node throughout plan's tree.  limit_count and limit_offset
  * are those of a LIMIT directly above, through nodes that pass every row
  * up unchanged; no_wrap marks the inner side of a merge join, which may
@@ -295,7 +308,8 @@ place(Plan *plan, Node *limit_count, Node *limit_offset, bool no_wrap)
 			{
 				Limit	   *limit = (Limit *) plan;
 				bool		counts = limit->limitOption == LIMIT_OPTION_COUNT &&
-					limit->limitCount != NULL;
+					stable_bound(limit->limitCount) &&
+					(limit->limitOffset == NULL || stable_bound(limit->limitOffset));
 
 				plan->lefttree = place(plan->lefttree,
 									   counts ? limit->limitCount : NULL,

@@ -126,7 +126,13 @@ hfe_call_scan_task(Oid funcid)
 	if (!HeapTupleIsValid(tup))
 		return NULL;
 	proc = (Form_pg_proc) GETSTRUCT(tup);
-	if (proc->prolang == ClanguageId && !proc->proretset)
+
+	/*
+	 * Only a plain function: SECURITY DEFINER, SET options or an fmgr hook
+	 * (which its own call would honour) keep the sequential plan.
+	 */
+	if (proc->prolang == ClanguageId && !proc->proretset && !proc->prosecdef &&
+		heap_attisnull(tup, Anum_pg_proc_proconfig, NULL) && !FmgrHookIsNeeded(funcid))
 	{
 		bool		isnull;
 		Datum		bin = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_probin, &isnull);
@@ -236,6 +242,7 @@ row_context(void *arg)
 static void
 call_done(HfeHttpRequest *req, void *arg)
 {
+	((CallScanState *) arg)->calls_sent++;
 	hfe_call_performed((HfePreparedCall *) req->caller_arg);
 }
 
@@ -244,8 +251,7 @@ static void
 discard_rows(CallScanState *state)
 {
 	if (state->session != NULL)
-		hfe_http_session_end(state->session);
-	state->session = NULL;
+		hfe_http_session_reset(state->session);
 	for (int k = 0; k < state->count; k++)
 		MemoryContextDelete(state->ring[(state->head + k) % state->window].cxt);
 	state->head = 0;
@@ -321,7 +327,6 @@ read_ahead(CallScanState *state)
 		req = hfe_call_request(pc);
 		req->caller_arg = pc;
 		hfe_http_session_add(state->session, req);
-		state->calls_sent++;
 	}
 	error_context_stack = errcallback.previous;
 	MemoryContextSwitchTo(old);
@@ -341,7 +346,9 @@ fill_window(CallScanState *state)
 	{
 		MemoryContext old = MemoryContextSwitchTo(state->node_cxt);
 
-		state->session = hfe_http_session_begin(hfe_max_concurrency, call_done, NULL);
+		/* off at the start: one call at a time, as the sequential plan */
+		state->session = hfe_http_session_begin(state->window > 1 ? hfe_max_concurrency : 1,
+												call_done, state);
 		MemoryContextSwitchTo(old);
 	}
 	while (state->count < state->window && !state->outer_done &&
@@ -425,6 +432,8 @@ end_call_scan(CustomScanState *node)
 	CallScanState *state = (CallScanState *) node;
 
 	discard_rows(state);
+	if (state->session != NULL)
+		hfe_http_session_end(state->session);
 	ExecEndNode(outerPlanState(state));
 }
 

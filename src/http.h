@@ -99,10 +99,13 @@ typedef HfeHttpRequest *(*HfeHttpNextCallback) (void *arg);
  * plan node of call_scan.c).  wait() drives every transfer until req is
  * done, calling done() as each of the session's requests is (a request
  * another loop saw finish is handed over at the next wait); at most
- * "concurrency" of them are in flight.  end() aborts what is left, and
- * runs by itself when the (sub)transaction the session was begun in
- * aborts (an error), before the memory of its requests is freed.  Other
- * requests may be performed meanwhile: each loop delivers only its own.
+ * "concurrency" of them are in flight.  end() aborts what is left.  The
+ * session follows memory, not transactions: a request whose memory
+ * context goes leaves the session first (aborted if in flight), and the
+ * session ends when the context it was begun in goes, so an error, a
+ * rollback to a savepoint or a cursor closed in any order leaves nothing
+ * that refers to freed memory.  Other requests may be performed
+ * meanwhile: each loop delivers only its own.
  */
 typedef struct HfeHttpSession HfeHttpSession;
 extern HfeHttpSession *hfe_http_session_begin(int concurrency, HfeHttpDoneCallback done,
@@ -110,6 +113,9 @@ extern HfeHttpSession *hfe_http_session_begin(int concurrency, HfeHttpDoneCallba
 extern void hfe_http_session_add(HfeHttpSession *session, HfeHttpRequest *req);
 extern void hfe_http_session_wait(HfeHttpSession *session, HfeHttpRequest *req);
 extern void hfe_http_session_end(HfeHttpSession *session);
+
+/* Abort what is in flight or queued; the session can be used again. */
+extern void hfe_http_session_reset(HfeHttpSession *session);
 typedef void (*HfeHttpTickCallback) (void *arg);
 extern void hfe_http_perform_stream(int concurrency, HfeHttpNextCallback next,
 									HfeHttpDoneCallback done, HfeHttpTickCallback tick,

@@ -32,8 +32,6 @@
 
 #include <sys/stat.h>
 
-#include "access/xact.h"
-#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
@@ -156,6 +154,16 @@ ensure_multi(void)
 	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_callback);
 	/* keep enough idle connections to serve a full batch again */
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) HFE_MAX_CONCURRENCY);
+}
+
+/* Is a transfer slot free?  Other loops' suspended sessions may hold some. */
+static bool
+slot_available(void)
+{
+	for (int i = 0; i < HFE_MAX_CONCURRENCY; i++)
+		if (slots[i].req == NULL)
+			return true;
+	return false;
 }
 
 static Slot *
@@ -559,7 +567,7 @@ run_transfers(TransferSource *src)
 		now = GetCurrentTimestamp();
 
 		/* start due retries first, then fresh requests */
-		for (int i = 0; i < src->nretry && src->active < concurrency;)
+		for (int i = 0; i < src->nretry && src->active < concurrency && slot_available();)
 		{
 			HfeHttpRequest *req = retry_queue[i];
 
@@ -576,7 +584,7 @@ run_transfers(TransferSource *src)
 		 * In a stream, a request waiting for its retry holds its slot, so
 		 * that at most "concurrency" requests exist at a time.
 		 */
-		while (src->active + (src->next ? src->nretry : 0) < concurrency)
+		while (src->active + (src->next ? src->nretry : 0) < concurrency && slot_available())
 		{
 			HfeHttpRequest *req = source_next(src);
 
@@ -757,16 +765,96 @@ struct HfeHttpSession
 	int			queue_head;
 	int			queue_len;
 	bool		ended;
-	SubTransactionId subid;		/* the subtransaction it was begun in */
-	dlist_node	node;			/* in open_sessions until it ends */
 };
 
 /*
- * Sessions not yet ended.  An error ends them when its (sub)transaction
- * aborts, before the memory of their requests is freed.
+ * Registered on the memory context of each request added: when that
+ * memory goes (the row it belongs to is done with, or an error frees the
+ * query's memory, whatever the order), the request first leaves the
+ * session, aborted if in flight, so that nothing refers to it afterwards.
  */
-static dlist_head open_sessions = DLIST_STATIC_INIT(open_sessions);
-static bool session_callbacks = false;
+typedef struct SessionRequest
+{
+	MemoryContextCallback callback;
+	HfeHttpSession *session;
+	HfeHttpRequest *req;
+} SessionRequest;
+
+/* Remove req from the first n entries of list, if there; true if it was. */
+static bool
+remove_from(HfeHttpRequest **list, int *n, HfeHttpRequest *req)
+{
+	for (int i = 0; i < *n; i++)
+	{
+		if (list[i] == req)
+		{
+			memmove(list + i, list + i + 1, sizeof(HfeHttpRequest *) * (--*n - i));
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+session_forget(HfeHttpSession *session, HfeHttpRequest *req)
+{
+	if (session->ended || req->state == REQ_DONE)
+	{
+		(void) remove_from(session->src.finished, &session->src.nfinished, req);
+		return;
+	}
+	for (int i = 0; i < HFE_MAX_CONCURRENCY; i++)
+	{
+		if (slots[i].req == req)
+		{
+			int64		sent;
+			int64		received;
+
+			transfer_sizes(slots[i].easy, &sent, &received);
+			if (hfe_http_attempt_hook)
+				hfe_http_attempt_hook(req, sent, received, true, true);
+			release_slot(&slots[i]);
+			session->src.active--;
+			req->state = REQ_DONE;
+			return;
+		}
+	}
+	if (!remove_from(session->src.retry_queue, &session->src.nretry, req))
+	{
+		/* still queued: take it out of the ring */
+		for (int k = 0; k < session->queue_len; k++)
+		{
+			int			at = (session->queue_head + k) % session->queue_cap;
+
+			if (session->queue[at] != req)
+				continue;
+			for (; k < session->queue_len - 1; k++)
+			{
+				int			from = (session->queue_head + k + 1) % session->queue_cap;
+
+				session->queue[(session->queue_head + k) % session->queue_cap] = session->queue[from];
+			}
+			session->queue_len--;
+			break;
+		}
+	}
+	req->state = REQ_DONE;
+}
+
+static void
+request_memory_gone(void *arg)
+{
+	SessionRequest *sr = (SessionRequest *) arg;
+
+	session_forget(sr->session, sr->req);
+}
+
+/* The session's own memory goes: abort what is left (nothing, normally). */
+static void
+session_memory_gone(void *arg)
+{
+	hfe_http_session_end((HfeHttpSession *) arg);
+}
 
 /* next() of a session: the oldest request added and not yet started */
 static HfeHttpRequest *
@@ -783,34 +871,6 @@ session_next(void *arg)
 	return req;
 }
 
-static void
-end_sessions_from(SubTransactionId subid)
-{
-	dlist_mutable_iter iter;
-
-	dlist_foreach_modify(iter, &open_sessions)
-	{
-		HfeHttpSession *session = dlist_container(HfeHttpSession, node, iter.cur);
-
-		if (session->subid >= subid)
-			hfe_http_session_end(session);
-	}
-}
-
-static void
-session_xact_callback(XactEvent event, void *arg)
-{
-	end_sessions_from(InvalidSubTransactionId);
-}
-
-static void
-session_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-						 SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		end_sessions_from(mySubid);
-}
-
 HfeHttpSession *
 hfe_http_session_begin(int concurrency, HfeHttpDoneCallback done, void *arg)
 {
@@ -824,14 +884,13 @@ hfe_http_session_begin(int concurrency, HfeHttpDoneCallback done, void *arg)
 	source_queues(&session->src, concurrency, Min(concurrency, HFE_MAX_CONCURRENCY));
 	session->queue_cap = 64;
 	session->queue = palloc(sizeof(HfeHttpRequest *) * session->queue_cap);
-	if (!session_callbacks)
 	{
-		RegisterXactCallback(session_xact_callback, NULL);
-		RegisterSubXactCallback(session_subxact_callback, NULL);
-		session_callbacks = true;
+		MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+		cb->func = session_memory_gone;
+		cb->arg = session;
+		MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 	}
-	session->subid = GetCurrentSubTransactionId();
-	dlist_push_head(&open_sessions, &session->node);
 	return session;
 }
 
@@ -852,6 +911,16 @@ hfe_http_session_add(HfeHttpSession *session, HfeHttpRequest *req)
 		session->queue = bigger;
 		session->queue_head = 0;
 		session->queue_cap *= 2;
+	}
+	{
+		MemoryContext cxt = GetMemoryChunkContext(req);
+		SessionRequest *sr = MemoryContextAlloc(cxt, sizeof(SessionRequest));
+
+		sr->session = session;
+		sr->req = req;
+		sr->callback.func = request_memory_gone;
+		sr->callback.arg = sr;
+		MemoryContextRegisterResetCallback(cxt, &sr->callback);
 	}
 	req->state = REQ_QUEUED;
 	session->queue[(session->queue_head + session->queue_len) % session->queue_cap] = req;
@@ -882,10 +951,15 @@ hfe_http_session_wait(HfeHttpSession *session, HfeHttpRequest *req)
 void
 hfe_http_session_end(HfeHttpSession *session)
 {
+	hfe_http_session_reset(session);
+	session->ended = true;
+}
+
+void
+hfe_http_session_reset(HfeHttpSession *session)
+{
 	if (session->ended)
 		return;
-	session->ended = true;
-	dlist_delete(&session->node);
 	abort_transfers(&session->src);
 	session->queue_len = 0;
 	session->src.nretry = 0;

@@ -83,6 +83,34 @@ FETCH 5 FROM c;
 COMMIT;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
 
+-- a cursor keeps its calls in flight across a rollback to a savepoint
+-- made after it, and nothing is left behind by one that goes with an
+-- error, a rollback or a loop whose body fails while it is open
+\! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 20, "jitter_ms": 0}'
+BEGIN;
+DECLARE c2 CURSOR FOR SELECT i, hfendpoints.text_generation('gen', 'echo:' || i, return_full_text => false) FROM generate_series(1, 40) i;
+FETCH 2 FROM c2;
+SAVEPOINT s;
+FETCH 2 FROM c2;
+ROLLBACK TO s;
+FETCH 2 FROM c2;
+SAVEPOINT t;
+DECLARE c3 CURSOR FOR SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 40) i;
+FETCH 1 FROM c3;
+ROLLBACK TO t;
+FETCH 1 FROM c2;
+COMMIT;
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT hfendpoints.text_generation('gen', 'echo:' || i) AS t FROM generate_series(1, 40) i LOOP
+        PERFORM 1 / 0;
+    END LOOP;
+END
+$$;
+SELECT hfendpoints.text_generation('gen', 'echo:still fine', return_full_text => false);
+
 -- the error of a failed row is the earliest row's, with its position; the
 -- rows before it came up first
 \! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 0, "jitter_ms": 0}'
