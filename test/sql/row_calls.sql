@@ -75,13 +75,14 @@ SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FR
 SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i LIMIT 5 OFFSET 3) s;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
 
--- a cursor that fetches 5 rows sends at most 5 + the window (16)
+-- a cursor that fetches 5 rows sends at most 5 + the window (16); how
+-- many of those ahead went out before the cursor closed depends on timing
 \! test/fake/hfctl requests-clear
 BEGIN;
 DECLARE c CURSOR FOR SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i;
 FETCH 5 FROM c;
 COMMIT;
-\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST' | awk '{ print ($1 >= 5 && $1 <= 21) ? "from 5 to 5 + 16 requests" : "requests: " $1 }'
 
 -- a cursor keeps its calls in flight across a rollback to a savepoint
 -- made after it, and nothing is left behind by one that goes with an
