@@ -335,6 +335,22 @@ hfe_wire_scored_rows(const HfeHttpRequest *req, const cJSON *rows, const char *n
 	return hfe_wire_rows(req, rows, keys, true, limit, answer, failure);
 }
 
+int
+hfe_wire_index(const cJSON *item, int n, bool *seen)
+{
+	const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
+	int			i;
+
+	if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble >= n ||
+		index->valuedouble != (double) (int) index->valuedouble)
+		return -1;
+	i = (int) index->valuedouble;
+	if (seen[i])
+		return -1;
+	seen[i] = true;
+	return i;
+}
+
 double
 hfe_wire_number(const cJSON *obj, const char *key, bool *ok)
 {

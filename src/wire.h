@@ -141,6 +141,13 @@ extern bool hfe_wire_scored_rows(const HfeHttpRequest *req, const cJSON *rows,
 extern double hfe_wire_number(const cJSON *obj, const char *key, bool *ok);
 
 /*
+ * The "index" member of item, an answer placed by index among n inputs:
+ * an integer from 0 to n - 1 not already in seen (then marked there), or
+ * -1.  Never trust an answer's position in its list.
+ */
+extern int	hfe_wire_index(const cJSON *item, int n, bool *seen);
+
+/*
  * An OpenAI-style answer, {"choices": [...], ...}: the body as JSON and its
  * choices; false with *failure set when it is not such an object (or
  * carries an error instead).

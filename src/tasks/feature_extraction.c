@@ -278,16 +278,11 @@ openai_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *in
 		return wrong_count(failure, cJSON_GetArraySize(data), n);
 	cJSON_ArrayForEach(item, data)
 	{
-		const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
 		const cJSON *embedding = cJSON_GetObjectItemCaseSensitive(item, "embedding");
-		int			i;
+		int			i = hfe_wire_index(item, n, seen);
 
-		if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble >= n ||
-			index->valuedouble != (double) (int) index->valuedouble ||
-			seen[(int) index->valuedouble])
+		if (i < 0)
 			return hfe_wire_unexpected(failure, "an embedding without a valid \"index\"");
-		i = (int) index->valuedouble;
-		seen[i] = true;
 		if (!cJSON_IsArray(embedding))
 			return hfe_wire_unexpected(failure, "an embedding that is not an array of numbers");
 		(void) embedding_row(req, embedding, -1, &answers[i], &answers[i].failure);

@@ -98,22 +98,17 @@ ranks_answers(const cJSON *ranks, const char *score_key, int n, HfeAnswer *answe
 
 	cJSON_ArrayForEach(item, ranks)
 	{
-		const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
 		const cJSON *score = cJSON_GetObjectItemCaseSensitive(item, score_key);
-		int			i;
+		int			i = hfe_wire_index(item, n, seen);
 		float4		v;
 
-		if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble >= n ||
-			index->valuedouble != (double) (int) index->valuedouble ||
-			seen[(int) index->valuedouble])
+		if (i < 0)
 			return hfe_wire_unexpected(failure, "a rank without a valid \"index\"");
 		if (!cJSON_IsNumber(score))
 			return hfe_wire_unexpected(failure, psprintf("a rank without a numeric \"%s\"", score_key));
 		v = (float4) score->valuedouble;
 		if (isinf(v) || isnan(v))
 			return hfe_wire_unexpected(failure, "a score out of range for type real");
-		i = (int) index->valuedouble;
-		seen[i] = true;
 		answers[i].value = Float4GetDatum(v);
 		count++;
 	}

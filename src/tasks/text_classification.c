@@ -230,15 +230,10 @@ openai_parse(const HfeTaskCall *call, const HfeHttpRequest *req, const Datum *in
 													 cJSON_GetArraySize(data), n));
 	cJSON_ArrayForEach(item, data)
 	{
-		const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
-		int			i;
+		int			i = hfe_wire_index(item, n, seen);
 
-		if (!cJSON_IsNumber(index) || index->valuedouble < 0 || index->valuedouble >= n ||
-			index->valuedouble != (double) (int) index->valuedouble ||
-			seen[(int) index->valuedouble])
+		if (i < 0)
 			return hfe_wire_unexpected(failure, "a classification without a valid \"index\"");
-		i = (int) index->valuedouble;
-		seen[i] = true;
 		(void) classified_answer(call, req, item, &answers[i], &answers[i].failure);
 	}
 	return true;
