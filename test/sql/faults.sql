@@ -17,11 +17,15 @@ SET hfendpoints.max_concurrency = 1;
 \! test/fake/hfctl seed fake-user/emb '{"task": "feature-extraction"}'
 \! test/fake/hfctl seed fake-user/any '{"task": null}'
 -- fds(): the backend's open file descriptors; mem(): the bytes its memory
--- contexts hold.
+-- contexts hold, but for CacheMemoryContext's own blocks: PostgreSQL's
+-- catalog caches, which grow with each catalog row first looked up (by
+-- how much depends on the major version) and which hfendpoints never
+-- allocates in.
 CREATE FUNCTION pg_temp.fds() RETURNS bigint LANGUAGE sql
 AS $$ SELECT count(*) FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/fd') $$;
 CREATE FUNCTION pg_temp.mem() RETURNS bigint LANGUAGE sql
-AS $$ SELECT sum(total_bytes) FROM pg_backend_memory_contexts $$;
+AS $$ SELECT sum(total_bytes) FROM pg_backend_memory_contexts
+      WHERE name <> 'CacheMemoryContext' $$;
 -- ok(): no descriptor leaked, and a request works again.
 CREATE FUNCTION pg_temp.ok(OUT no_fd_leak boolean, OUT usable boolean) LANGUAGE plpgsql AS $$
 BEGIN
