@@ -27,6 +27,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
@@ -119,10 +120,14 @@ static const CustomExecMethods call_scan_exec_methods = {
 const HfeTask *
 hfe_call_scan_task(Oid funcid)
 {
-	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	HeapTuple	tup;
 	Form_pg_proc proc;
 	const HfeTask *task = NULL;
 
+	/* built-in functions, most of what the planner hook asks about */
+	if (funcid < FirstNormalObjectId)
+		return NULL;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (!HeapTupleIsValid(tup))
 		return NULL;
 	proc = (Form_pg_proc) GETSTRUCT(tup);
