@@ -18,9 +18,12 @@ SET hfendpoints.max_concurrency = 1;
 \! test/fake/hfctl seed fake-user/any '{"task": null}'
 -- fds(): the backend's open sockets, pipes and anonymous descriptors
 -- (epoll sets, signalfd), which is what libcurl and the transfer engine
--- open, as ls shows them (the listing's own pipe included, each time;
--- ls's complaints go: a relation file PostgreSQL closes while it lists
--- is one, and test -d fails the listing of a backend that is not there).
+-- open, as ls shows them, but for the pipe the listing itself writes to:
+-- popen() closes the backend's copy of its write end only once the
+-- program has started, so on a loaded machine ls sees that pipe twice
+-- now and then; ls -l /proc/self/fd/1 names it.  ls's complaints go: a
+-- relation file PostgreSQL closes while it lists is one, and test -d
+-- fails the listing of a backend that is not there.
 -- Not files: PostgreSQL opens a relation's fork when a statement first
 -- needs it (pg_foreign_server's visibility map at the first ALTER SERVER
 -- after autovacuum has run on it, say), and hfendpoints opens none.
@@ -33,10 +36,13 @@ CREATE FUNCTION pg_temp.fds() RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM fd_listing;
     EXECUTE format('COPY fd_listing FROM PROGRAM %L',
-                   format('ls -l /proc/%s/fd 2>/dev/null; test -d /proc/%s/fd',
+                   format('ls -l /proc/self/fd/1; ls -l /proc/%s/fd 2>/dev/null; test -d /proc/%s/fd',
                           pg_backend_pid(), pg_backend_pid()));
     RETURN (SELECT count(*) FROM fd_listing
-            WHERE line ~ ' -> (socket|pipe|anon_inode):');
+            WHERE line ~ ' -> (socket|pipe|anon_inode):'
+              AND split_part(line, ' -> ', 2) <>
+                  (SELECT split_part(line, ' -> ', 2) FROM fd_listing
+                   WHERE line LIKE '%/proc/self/fd/1 -> %'));
 END
 $$;
 CREATE FUNCTION pg_temp.mem() RETURNS bigint LANGUAGE sql
