@@ -16,7 +16,10 @@
  * go up first and the error is the earliest row's.  What the window sent
  * ahead of a failure is billed: at most hfendpoints.prefetch_rows rows'
  * calls more than the sequential plan makes.  A LIMIT directly above
- * bounds the rows read, hence the calls.  hfendpoints.batch_row_calls off
+ * bounds the rows read, hence the calls; a parent that rescans the node
+ * before it has returned the rows read ahead (a correlated subquery
+ * stopping at its first match) has it read one row at a time thereafter,
+ * so that the window is paid for nothing once, not on every rescan.  hfendpoints.batch_row_calls off
  * at executor start (a cached plan) makes the window one row: the calls go
  * one at a time.  Memory is the window's: each row's values, arguments and
  * parsed answers live in a context of its own, deleted once the row has
@@ -80,6 +83,9 @@ typedef struct CallScanState
 	bool		bound_known;
 	int64		bound;			/* rows a LIMIT above reads, or -1 */
 	int			window;			/* rows whose calls go together */
+	int			first_window;	/* its size at the start */
+	bool		narrowed;		/* to one row, by a rescan that left rows
+								 * read ahead */
 
 	MemoryContext node_cxt;		/* the session and the rows */
 	HfeHttpSession *session;	/* NULL until the first row */
@@ -199,6 +205,7 @@ begin_call_scan(CustomScanState *node, EState *estate, int eflags)
 	state->limit_offset = offset ? ExecInitExpr((Expr *) offset, &node->ss.ps) : NULL;
 	state->bound = -1;
 	state->window = hfe_batch_row_calls ? hfe_prefetch_rows : 1;
+	state->first_window = state->window;
 	state->node_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"hfendpoints calls",
 											ALLOCSET_DEFAULT_SIZES);
@@ -447,8 +454,23 @@ rescan_call_scan(CustomScanState *node)
 {
 	CallScanState *state = (CallScanState *) node;
 	PlanState  *outer = outerPlanState(state);
+	bool		read_for_nothing = state->count > 0;
 
 	discard_rows(state);
+
+	/*
+	 * The rows read ahead and never returned had their calls sent for
+	 * nothing.  A parent that stops early and rescans, such as a
+	 * correlated "= ANY (SELECT ...)" stopping at its first match, would
+	 * pay that for every outer row; once it has happened, the node reads
+	 * one row at a time, as the sequential plan, so that its calls beyond
+	 * the sequential plan's stay within one window over the statement.
+	 */
+	if (read_for_nothing && state->window > 1)
+	{
+		state->window = 1;
+		state->narrowed = true;
+	}
 	state->outer_done = false;
 	state->rows_read = 0;
 	state->rows_returned = 0;
@@ -468,12 +490,14 @@ explain_call_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "",
 						 get_func_name(state->sites[i].flinfo.fn_oid));
 	ExplainPropertyText("Calls", names.data, es);
-	ExplainPropertyInteger("Window", "rows", state->window, es);
+	ExplainPropertyInteger("Window", "rows", state->first_window, es);
 	if (state->limit_count != NULL)
 		ExplainPropertyText("Rows Bounded By", "LIMIT", es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("Calls Sent", NULL, state->calls_sent, es);
+		if (state->narrowed)
+			ExplainPropertyText("Window After Early Rescan", "1 row", es);
 		if (es->timing)
 			ExplainPropertyFloat("Time Waiting", "ms",
 								 INSTR_TIME_GET_MILLISEC(state->waiting), 3, es);

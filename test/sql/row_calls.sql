@@ -84,6 +84,26 @@ FETCH 5 FROM c;
 COMMIT;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST' | awk '{ print ($1 >= 5 && $1 <= 21) ? "from 5 to 5 + 16 requests" : "requests: " $1 }'
 
+-- a correlated subquery that stops at its first match, rescanned for each
+-- of 10 rows: the sequential plan makes 10 calls; the node may waste its
+-- window once (16), and reads one row at a time after that
+\! test/fake/hfctl requests-clear
+SELECT array_agg(hit ORDER BY i) AS hits
+FROM (SELECT a.i, 'hit' = ANY (SELECT hfendpoints.text_generation('gen', 'echo:hit' || left(a.i::text, 0), return_full_text => false)
+                               FROM generate_series(1, 100) b) AS hit
+      FROM generate_series(1, 10) a(i)) s;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST' | awk '{ print ($1 >= 10 && $1 <= 26) ? "from 10 to 10 + 16 requests" : "requests: " $1 }'
+SELECT line FROM explain_analyze($$SELECT 'hit' = ANY (SELECT hfendpoints.text_generation('gen', 'echo:hit' || left(a.i::text, 0), return_full_text => false)
+                                                       FROM generate_series(1, 100) b)
+                                    FROM generate_series(1, 10) a(i)$$) AS line
+WHERE line ~ 'Window|Custom Scan';
+-- ... while one rescanned after it has returned all its rows keeps its window
+SELECT line FROM explain_analyze($$SELECT a.i, s.t
+                                    FROM generate_series(1, 3) a(i),
+                                         LATERAL (SELECT hfendpoints.text_generation('gen', 'echo:' || a.i || b, return_full_text => false) AS t
+                                                  FROM generate_series(1, 5) b) s$$) AS line
+WHERE line ~ 'Window|Custom Scan|Calls Sent';
+
 -- a cursor keeps its calls in flight across a rollback to a savepoint
 -- made after it, and nothing is left behind by one that goes with an
 -- error, a rollback or a loop whose body fails while it is open
