@@ -277,16 +277,17 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 }
 
 /*
- * May the node evaluate this LIMIT count or offset again?  A constant or
- * a parameter gives the same value twice; anything else (random(),
- * nextval()) might not.
+ * May the node evaluate this LIMIT count or offset again?  An expression
+ * with no volatile function and no subquery of its own gives the same
+ * value twice: a constant, a parameter, an int one cast to bigint, the
+ * value of an initplan (LIMIT (SELECT 2)), which runs once.  random() or
+ * nextval() might not.
  */
 static bool
 stable_bound(Node *expr)
 {
-	while (expr != NULL && IsA(expr, RelabelType))
-		expr = (Node *) ((RelabelType *) expr)->arg;
-	return expr != NULL && (IsA(expr, Const) || IsA(expr, Param));
+	return expr != NULL && !contain_volatile_functions(expr) &&
+		!contains_subplan_walker(expr, NULL);
 }
 
 /*

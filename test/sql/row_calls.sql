@@ -74,6 +74,19 @@ SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FR
 \! test/fake/hfctl requests-clear
 SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i LIMIT 5 OFFSET 3) s;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+-- ... and a LIMIT whose count is an expression: an int parameter of a
+-- generic plan (cast to bigint), the value of a subquery
+SET plan_cache_mode = force_generic_plan;
+PREPARE limited(int) AS
+SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i LIMIT $1) s;
+\! test/fake/hfctl requests-clear
+EXECUTE limited(3);
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+DEALLOCATE limited;
+RESET plan_cache_mode;
+\! test/fake/hfctl requests-clear
+SELECT count(*) FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 1000) i LIMIT (SELECT 4)) s;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
 
 -- a cursor that fetches 5 rows sends at most 5 + the window (16); how
 -- many of those ahead went out before the cursor closed depends on timing
