@@ -9,7 +9,8 @@
  * calls them only where every call is always evaluated (under function
  * calls, operators and casts; never under CASE, COALESCE, AND/OR or a
  * subquery), no call's arguments hold another call, nothing else in the
- * target list is volatile or a subquery, and no call is in its quals.  The
+ * target list is volatile or a subquery, and nothing below the calls is
+ * volatile: not its quals, not the plan under it (see volatile_below).  The
  * node then computes, as columns, each call's arguments and every other
  * part of its target list; the new node above sends the calls and computes
  * what was around them.  Anything else keeps its plan, sequential as
@@ -189,6 +190,143 @@ fix_results_walker(Node *node, int *width)
 }
 
 static int	max_plan_node_id;
+static List *stmt_subplans;		/* the statement's, for its SubPlans */
+
+static bool plan_volatile(Plan *plan, bool with_tlist);
+
+static bool
+subplan_volatile_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubPlan) &&
+		plan_volatile(list_nth(stmt_subplans, ((SubPlan *) node)->plan_id - 1), true))
+		return true;
+	return expression_tree_walker(node, subplan_volatile_walker, context);
+}
+
+/* A volatile function in expr, or in the plan of a subquery it runs. */
+static bool
+expr_volatile(void *expr)
+{
+	return contain_volatile_functions((Node *) expr) ||
+		subplan_volatile_walker((Node *) expr, NULL);
+}
+
+static bool
+plans_volatile(List *plans)
+{
+	ListCell   *lc;
+
+	foreach(lc, plans)
+		if (plan_volatile(lfirst(lc), true))
+			return true;
+	return false;
+}
+
+/*
+ * Is anything that plan evaluates per row volatile?  with_tlist false
+ * leaves out plan's own target list.  The calls of a node placed below
+ * (their results are the custom scan tuple's) are not counted: reading
+ * ahead of that node is bounded by its own window.  A node type not
+ * listed here counts as volatile, so that what this file does not know
+ * stays sequential.  Expressions evaluated once per scan (a LIMIT's
+ * count, a one-time filter, initplans) are left out: they run at the
+ * first row either way, and the planner keeps volatile functions out of
+ * index, hash and merge clauses.
+ */
+static bool
+plan_volatile(Plan *plan, bool with_tlist)
+{
+	if (plan == NULL)
+		return false;
+	if ((with_tlist && expr_volatile(plan->targetlist)) || expr_volatile(plan->qual))
+		return true;
+	switch (nodeTag(plan))
+	{
+		case T_Result:
+		case T_ProjectSet:
+		case T_SeqScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapIndexScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+		case T_NamedTuplestoreScan:
+		case T_WorkTableScan:
+		case T_Material:
+		case T_Memoize:
+		case T_Sort:
+		case T_IncrementalSort:
+		case T_Group:
+		case T_Agg:
+		case T_WindowAgg:
+		case T_Unique:
+		case T_Gather:
+		case T_GatherMerge:
+		case T_Hash:
+		case T_SetOp:
+		case T_LockRows:		/* rows locked ahead: see the README */
+		case T_Limit:
+		case T_RecursiveUnion:
+			break;
+		case T_SampleScan:
+			if (expr_volatile(((SampleScan *) plan)->tablesample))
+				return true;
+			break;
+		case T_FunctionScan:
+			if (expr_volatile(((FunctionScan *) plan)->functions))
+				return true;
+			break;
+		case T_ValuesScan:
+			if (expr_volatile(((ValuesScan *) plan)->values_lists))
+				return true;
+			break;
+		case T_TableFuncScan:
+			if (expr_volatile(((TableFuncScan *) plan)->tablefunc))
+				return true;
+			break;
+		case T_CteScan:
+			if (plan_volatile(list_nth(stmt_subplans, ((CteScan *) plan)->ctePlanId - 1), true))
+				return true;
+			break;
+		case T_SubqueryScan:
+			if (plan_volatile(((SubqueryScan *) plan)->subplan, true))
+				return true;
+			break;
+		case T_Append:
+			if (plans_volatile(((Append *) plan)->appendplans))
+				return true;
+			break;
+		case T_MergeAppend:
+			if (plans_volatile(((MergeAppend *) plan)->mergeplans))
+				return true;
+			break;
+		case T_BitmapAnd:
+			if (plans_volatile(((BitmapAnd *) plan)->bitmapplans))
+				return true;
+			break;
+		case T_BitmapOr:
+			if (plans_volatile(((BitmapOr *) plan)->bitmapplans))
+				return true;
+			break;
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+			if (expr_volatile(((Join *) plan)->joinqual))
+				return true;
+			break;
+		case T_CustomScan:
+			if (((CustomScan *) plan)->methods != &hfe_call_scan_methods)
+				return true;
+			break;
+		default:
+			/* ModifyTable (triggers), ForeignScan, what later majors add */
+			return true;
+	}
+	return plan_volatile(plan->lefttree, true) || plan_volatile(plan->righttree, true);
+}
 
 /* The new node above plan, or plan itself when it does not qualify. */
 static Plan *
@@ -211,15 +349,24 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 		default:
 			break;
 	}
-	if (!contains_call((Node *) plan->targetlist) || contains_call((Node *) plan->qual))
+	if (!contains_call((Node *) plan->targetlist))
 		return plan;
 	/* one row of constants (SELECT f(...)): nothing to send together */
 	if (IsA(plan, Result) && plan->lefttree == NULL)
 		return plan;
 	if (IsA(plan, Result) && contains_call(((Result *) plan)->resconstantqual))
 		return plan;
-	if ((IsA(plan, NestLoop) || IsA(plan, MergeJoin) || IsA(plan, HashJoin)) &&
-		contains_call((Node *) ((Join *) plan)->joinqual))
+
+	/*
+	 * Reading rows ahead runs what is below the calls earlier than the
+	 * sequential plan does, and for rows it may never reach (a cursor
+	 * closed early, a LIMIT further up).  That is only the same when
+	 * nothing below is volatile: a call in a WHERE below would be made,
+	 * and billed, for every row scanned to fill the window; a volatile
+	 * function reading the table an UPDATE changes would no longer see the
+	 * earlier rows' changes.
+	 */
+	if (plan_volatile(plan, false))
 		return plan;
 
 	foreach(lc, plan->targetlist)
@@ -406,9 +553,15 @@ hfe_planner(HFE_PLANNER_HOOK_PARAMS)
 	foreach(lc, stmt->subplans)
 		max_node_id(lfirst(lc));
 
-	stmt->planTree = place(stmt->planTree, NULL, NULL, false);
+	/*
+	 * Subqueries first, in their order (one a subquery runs comes before
+	 * it), so that plan_volatile sees the nodes placed in them.
+	 */
+	stmt_subplans = stmt->subplans;
 	foreach(lc, stmt->subplans)
 		lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
+	stmt->planTree = place(stmt->planTree, NULL, NULL, false);
+	stmt_subplans = NIL;
 	return stmt;
 }
 

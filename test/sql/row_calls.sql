@@ -29,6 +29,19 @@ BEGIN
     END LOOP;
 END
 $$;
+-- how many of the node a statement's plan has
+CREATE FUNCTION call_nodes(statement text) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    n int := 0;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || statement LOOP
+        n := n + (line ~ 'HfendpointsCalls')::int;
+    END LOOP;
+    RETURN n;
+END
+$$;
 
 -- EXPLAIN shows the node above the scan that computes the arguments; the
 -- expression around the call is computed above it
@@ -96,6 +109,22 @@ DECLARE c CURSOR FOR SELECT hfendpoints.text_generation('gen', 'echo:' || i) FRO
 FETCH 5 FROM c;
 COMMIT;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST' | awk '{ print ($1 >= 5 && $1 <= 21) ? "from 5 to 5 + 16 requests" : "requests: " $1 }'
+-- ... and a call below the node's rows keeps the plan sequential: filling a
+-- window would make the call in the subquery's WHERE for every row scanned
+-- (here 200, where the sequential plan makes 1 to fetch the first row)
+SELECT call_nodes($$
+SELECT hfendpoints.text_generation('gen', 'echo:' || s.i)
+FROM (SELECT i FROM generate_series(1, 200) i
+      WHERE hfendpoints.text_generation('gen', 'echo:' || i, return_full_text => false) IN ('1', '200') OFFSET 0) s$$);
+\! test/fake/hfctl requests-clear
+BEGIN;
+DECLARE c5 CURSOR FOR
+SELECT hfendpoints.text_generation('gen', 'echo:' || s.i, return_full_text => false)
+FROM (SELECT i FROM generate_series(1, 200) i
+      WHERE hfendpoints.text_generation('gen', 'echo:' || i, return_full_text => false) IN ('1', '200') OFFSET 0) s;
+FETCH 1 FROM c5;
+COMMIT;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
 
 -- a correlated subquery that stops at its first match, rescanned for each
 -- of 10 rows: the sequential plan makes 10 calls; the node may waste its
@@ -180,6 +209,10 @@ EXPLAIN (COSTS OFF)
 SELECT * FROM hfendpoints.text_classification('gen', 'x');
 EXPLAIN (COSTS OFF)
 SELECT count(hfendpoints.text_generation('gen', body)) FROM rc_docs;
+-- ... and a volatile function below the calls: a WHERE calling one would
+-- no longer see the earlier rows' updates if the rows were read ahead
+EXPLAIN (COSTS OFF)
+UPDATE rc_docs SET summary = hfendpoints.text_generation('gen', body) WHERE random() >= 0;
 -- the setting off gives today's plan
 SET hfendpoints.batch_row_calls = off;
 EXPLAIN (COSTS OFF)
@@ -209,4 +242,4 @@ RESET statement_timeout;
 SELECT hfendpoints.text_generation('gen', 'echo:after the cancel', return_full_text => false);
 
 DROP TABLE rc_docs, rc_batched, rc_expected, rc_copies;
-DROP FUNCTION explain_analyze(text);
+DROP FUNCTION explain_analyze(text), call_nodes(text);
