@@ -30,6 +30,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "access/transam.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_language.h"
@@ -42,6 +43,7 @@
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/acl.h"
 #include "utils/syscache.h"
 
@@ -70,6 +72,8 @@ typedef struct BufferedRow
 	Datum	   *values;
 	bool	   *nulls;
 	HfePreparedCall **calls;	/* one per site; NULL: the result is NULL */
+	ItemPointerData tid;		/* the table row it came from, for WHERE
+								 * CURRENT OF (see current_of_scan) */
 } BufferedRow;
 
 typedef struct CallScanState
@@ -78,6 +82,7 @@ typedef struct CallScanState
 	int			nsites;
 	CallSite   *sites;
 	int			width;			/* the outer plan's columns */
+	ScanState  *table_scan;		/* the scan of one table below, or NULL */
 	ExprState  *limit_count;
 	ExprState  *limit_offset;
 	bool		bound_known;
@@ -169,6 +174,59 @@ create_call_scan_state(CustomScan *cscan)
 	return (Node *) state;
 }
 
+/*
+ * The scan whose current row is the node's, for UPDATE ... WHERE CURRENT
+ * OF a cursor: the executor looks for the scan of the table down from the
+ * cursor's top node, through the nodes that return their input's current
+ * row (execCurrent.c's search_plan_tree), and takes the TID of that scan's
+ * current tuple.  A custom scan is a dead end of that search unless it
+ * names a table itself; the table's scan below has moved on to the rows
+ * read ahead.  So the node names the table of the scan found the same way
+ * below it, keeps each row's TID as it is read, and gives the row it
+ * returns that TID.  Below an Append (a UNION ALL under the calls) there
+ * is no one table: WHERE CURRENT OF then reports that the cursor is not a
+ * simply updatable scan.
+ */
+static ScanState *
+current_of_scan(PlanState *ps)
+{
+	if (ps == NULL)
+		return NULL;
+	switch (nodeTag(ps))
+	{
+		case T_SeqScanState:
+		case T_SampleScanState:
+		case T_IndexScanState:
+		case T_IndexOnlyScanState:
+		case T_BitmapHeapScanState:
+		case T_TidScanState:
+		case T_TidRangeScanState:
+		case T_ForeignScanState:
+		case T_CustomScanState:
+			return ((ScanState *) ps)->ss_currentRelation != NULL ? (ScanState *) ps : NULL;
+		case T_ResultState:
+		case T_LimitState:
+			return current_of_scan(outerPlanState(ps));
+		case T_SubqueryScanState:
+			return current_of_scan(((SubqueryScanState *) ps)->subplan);
+		default:
+			return NULL;
+	}
+}
+
+/* The TID of the table scan's current row, as execCurrentOf reads it. */
+static void
+current_tid(ScanState *scan, ItemPointer tid)
+{
+	ItemPointerSetInvalid(tid);
+	if (TupIsNull(scan->ss_ScanTupleSlot))
+		return;
+	if (IsA(scan, IndexOnlyScanState))
+		*tid = ((IndexOnlyScanState *) scan)->ioss_ScanDesc->xs_heaptid;
+	else
+		*tid = scan->ss_ScanTupleSlot->tts_tid;
+}
+
 static void
 begin_call_scan(CustomScanState *node, EState *estate, int eflags)
 {
@@ -182,6 +240,9 @@ begin_call_scan(CustomScanState *node, EState *estate, int eflags)
 
 	outerPlanState(state) = ExecInitNode(outerPlan(cscan), estate, eflags);
 	state->width = list_length(outerPlan(cscan)->targetlist);
+	state->table_scan = current_of_scan(outerPlanState(state));
+	if (state->table_scan != NULL)
+		node->ss.ss_currentRelation = state->table_scan->ss_currentRelation;
 	state->nsites = list_length(funcs);
 	state->sites = palloc0(sizeof(CallSite) * state->nsites);
 	for (int i = 0; i < state->nsites; i++)
@@ -308,6 +369,8 @@ read_ahead(CallScanState *state)
 		row->values[c] = row->nulls[c] ? (Datum) 0 :
 			datumCopy(slot->tts_values[c], attr->attbyval, attr->attlen);
 	}
+	if (state->table_scan != NULL)
+		current_tid(state->table_scan, &row->tid);
 	rowno = ++state->rows_read;
 
 	/* prepare the row's calls: arguments checked, requests made and queued */
@@ -390,7 +453,11 @@ exec_call_scan(CustomScanState *node)
 	}
 	fill_window(state);
 	if (state->count == 0)
+	{
+		/* positioned on no row, as a scan at its end */
+		ExecClearTuple(scan);
 		return NULL;
+	}
 	row = &state->ring[state->head];
 	rowno = ++state->rows_returned;
 
@@ -432,6 +499,11 @@ exec_call_scan(CustomScanState *node)
 	state->head = (state->head + 1) % state->window;
 	state->count--;
 	ExecStoreVirtualTuple(scan);
+	if (state->table_scan != NULL)
+	{
+		scan->tts_tid = row->tid;
+		scan->tts_tableOid = RelationGetRelid(node->ss.ss_currentRelation);
+	}
 
 	ResetExprContext(econtext);
 	econtext->ecxt_scantuple = scan;
@@ -457,6 +529,7 @@ rescan_call_scan(CustomScanState *node)
 	bool		read_for_nothing = state->count > 0;
 
 	discard_rows(state);
+	ExecClearTuple(node->ss.ss_ScanTupleSlot);
 
 	/*
 	 * The rows read ahead and never returned had their calls sent for

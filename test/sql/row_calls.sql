@@ -109,6 +109,7 @@ DECLARE c CURSOR FOR SELECT hfendpoints.text_generation('gen', 'echo:' || i) FRO
 FETCH 5 FROM c;
 COMMIT;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST' | awk '{ print ($1 >= 5 && $1 <= 21) ? "from 5 to 5 + 16 requests" : "requests: " $1 }'
+
 -- ... and a call below the node's rows keeps the plan sequential: filling a
 -- window would make the call in the subquery's WHERE for every row scanned
 -- (here 200, where the sequential plan makes 1 to fetch the first row)
@@ -125,6 +126,45 @@ FROM (SELECT i FROM generate_series(1, 200) i
 FETCH 1 FROM c5;
 COMMIT;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+
+-- UPDATE ... WHERE CURRENT OF a cursor the node reads ahead for changes the
+-- row the cursor last fetched, not the one its scan has moved on to
+CREATE TABLE rc_cursor (id int PRIMARY KEY, body text, note text);
+INSERT INTO rc_cursor SELECT i, 'echo:' || i, NULL FROM generate_series(1, 40) i;
+EXPLAIN (COSTS OFF)
+SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) FROM rc_cursor;
+BEGIN;
+DECLARE c6 CURSOR FOR SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) AS t FROM rc_cursor;
+FETCH 2 FROM c6;
+UPDATE rc_cursor SET note = 'fetched' WHERE CURRENT OF c6;
+FETCH 1 FROM c6;
+DELETE FROM rc_cursor WHERE CURRENT OF c6;
+MOVE FORWARD ALL IN c6;
+UPDATE rc_cursor SET note = 'past the end' WHERE CURRENT OF c6;
+ROLLBACK;
+BEGIN;
+DECLARE c6 CURSOR FOR SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) AS t FROM rc_cursor;
+FETCH 2 FROM c6;
+UPDATE rc_cursor SET note = 'fetched' WHERE CURRENT OF c6;
+FETCH 1 FROM c6;
+DELETE FROM rc_cursor WHERE CURRENT OF c6;
+COMMIT;
+SELECT id, note FROM rc_cursor WHERE id <= 4 ORDER BY id;
+-- ... as it does on a partitioned table, where the node is below the
+-- Append, one per partition
+CREATE TABLE rc_parts (id int, body text, note text) PARTITION BY RANGE (id);
+CREATE TABLE rc_parts_1 PARTITION OF rc_parts FOR VALUES FROM (1) TO (21);
+CREATE TABLE rc_parts_2 PARTITION OF rc_parts FOR VALUES FROM (21) TO (41);
+INSERT INTO rc_parts SELECT id, body FROM rc_cursor;
+SELECT call_nodes($$SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) FROM rc_parts$$);
+BEGIN;
+DECLARE c7 CURSOR FOR SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) AS t FROM rc_parts;
+MOVE 21 IN c7;
+FETCH 1 FROM c7;
+UPDATE rc_parts SET note = 'fetched' WHERE CURRENT OF c7;
+COMMIT;
+SELECT id, note FROM rc_parts WHERE note IS NOT NULL;
+DROP TABLE rc_cursor, rc_parts;
 
 -- a correlated subquery that stops at its first match, rescanned for each
 -- of 10 rows: the sequential plan makes 10 calls; the node may waste its
