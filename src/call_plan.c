@@ -192,15 +192,16 @@ fix_results_walker(Node *node, int *width)
 static int	max_plan_node_id;
 static List *stmt_subplans;		/* the statement's, for its SubPlans */
 
-static bool plan_volatile(Plan *plan, bool with_tlist);
+static bool plan_volatile(Plan *plan, bool with_tlist, bool once);
 
+/* A subquery's plan runs again for each row that evaluates it. */
 static bool
 subplan_volatile_walker(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, SubPlan) &&
-		plan_volatile(list_nth(stmt_subplans, ((SubPlan *) node)->plan_id - 1), true))
+		plan_volatile(list_nth(stmt_subplans, ((SubPlan *) node)->plan_id - 1), true, false))
 		return true;
 	return expression_tree_walker(node, subplan_volatile_walker, context);
 }
@@ -214,62 +215,119 @@ expr_volatile(void *expr)
 }
 
 static bool
-plans_volatile(List *plans)
+plans_volatile(List *plans, bool once)
 {
 	ListCell   *lc;
 
 	foreach(lc, plans)
-		if (plan_volatile(lfirst(lc), true))
+		if (plan_volatile(lfirst(lc), true, once))
 			return true;
 	return false;
 }
 
+/* Does plan read all its input before it returns its first row? */
+static bool
+reads_input_first(Plan *plan)
+{
+	switch (nodeTag(plan))
+	{
+		case T_Sort:
+		case T_Hash:
+			return true;
+		case T_Agg:
+			return ((Agg *) plan)->aggstrategy == AGG_PLAIN ||
+				((Agg *) plan)->aggstrategy == AGG_HASHED;
+		default:
+			return false;
+	}
+}
+
 /*
- * Is anything that plan evaluates per row volatile?  with_tlist false
- * leaves out plan's own target list.  The calls of a node placed below
- * (their results are the custom scan tuple's) are not counted: reading
- * ahead of that node is bounded by its own window.  A node type not
- * listed here counts as volatile, so that what this file does not know
- * stays sequential.  Expressions evaluated once per scan (a LIMIT's
- * count, a one-time filter, initplans) are left out: they run at the
- * first row either way, and the planner keeps volatile functions out of
- * index, hash and merge clauses.
+ * Would reading rows ahead change what plan does?  Below the node, every
+ * plan node runs on demand: reading ahead runs it further (for rows a
+ * cursor closed early never fetches) and earlier (before the calls and the
+ * updates of the rows before).  That changes nothing only where nothing
+ * is volatile: no call made for the rows scanned (a call in a WHERE, a
+ * node of ours, whose own window would compound this one's), no
+ * random(), no function that reads what the statement changes, no row
+ * locks (LockRows: a row this transaction changes after it was locked
+ * ahead would come up, where the sequential plan skips it; WHERE CURRENT
+ * OF would take the TID of the last row locked).  What a node reads whole
+ * before its first row (a Sort's input, a hash table) runs whole at the
+ * first row either way, unless that node is run again per row (once
+ * false: the inner side of a nested loop, a subquery).  with_tlist false
+ * leaves out plan's own target list.  A node type not listed here counts
+ * as volatile, so that what this file does not know stays sequential;
+ * initplans run once, at the first row either way, and are left out.
  */
 static bool
-plan_volatile(Plan *plan, bool with_tlist)
+plan_volatile(Plan *plan, bool with_tlist, bool once)
 {
 	if (plan == NULL)
 		return false;
 	if ((with_tlist && expr_volatile(plan->targetlist)) || expr_volatile(plan->qual))
 		return true;
+	if (once && reads_input_first(plan))
+		return false;
 	switch (nodeTag(plan))
 	{
-		case T_Result:
 		case T_ProjectSet:
 		case T_SeqScan:
-		case T_IndexScan:
-		case T_IndexOnlyScan:
-		case T_BitmapIndexScan:
-		case T_BitmapHeapScan:
-		case T_TidScan:
-		case T_TidRangeScan:
 		case T_NamedTuplestoreScan:
 		case T_WorkTableScan:
 		case T_Material:
-		case T_Memoize:
 		case T_Sort:
 		case T_IncrementalSort:
 		case T_Group:
 		case T_Agg:
-		case T_WindowAgg:
 		case T_Unique:
 		case T_Gather:
 		case T_GatherMerge:
-		case T_Hash:
 		case T_SetOp:
-		case T_LockRows:		/* rows locked ahead: see the README */
+			break;
+		case T_Result:
+			if (expr_volatile(((Result *) plan)->resconstantqual))
+				return true;
+			break;
 		case T_Limit:
-		case T_RecursiveUnion:
+			if (expr_volatile(((Limit *) plan)->limitCount) ||
+				expr_volatile(((Limit *) plan)->limitOffset))
+				return true;
+			break;
+		case T_WindowAgg:
+			if (expr_volatile(((WindowAgg *) plan)->startOffset) ||
+				expr_volatile(((WindowAgg *) plan)->endOffset))
+				return true;
+			break;
+		case T_Hash:
+			if (expr_volatile(((Hash *) plan)->hashkeys))
+				return true;
+			break;
+		case T_IndexScan:
+			if (expr_volatile(((IndexScan *) plan)->indexqual) ||
+				expr_volatile(((IndexScan *) plan)->indexorderby))
+				return true;
+			break;
+		case T_IndexOnlyScan:
+			if (expr_volatile(((IndexOnlyScan *) plan)->indexqual) ||
+				expr_volatile(((IndexOnlyScan *) plan)->indexorderby))
+				return true;
+			break;
+		case T_BitmapIndexScan:
+			if (expr_volatile(((BitmapIndexScan *) plan)->indexqual))
+				return true;
+			break;
+		case T_BitmapHeapScan:
+			if (expr_volatile(((BitmapHeapScan *) plan)->bitmapqualorig))
+				return true;
+			break;
+		case T_TidScan:
+			if (expr_volatile(((TidScan *) plan)->tidquals))
+				return true;
+			break;
+		case T_TidRangeScan:
+			if (expr_volatile(((TidRangeScan *) plan)->tidrangequals))
+				return true;
 			break;
 		case T_SampleScan:
 			if (expr_volatile(((SampleScan *) plan)->tablesample))
@@ -288,44 +346,63 @@ plan_volatile(Plan *plan, bool with_tlist)
 				return true;
 			break;
 		case T_CteScan:
-			if (plan_volatile(list_nth(stmt_subplans, ((CteScan *) plan)->ctePlanId - 1), true))
+			/* the query of WITH runs once, on demand, whoever reads it */
+			if (plan_volatile(list_nth(stmt_subplans, ((CteScan *) plan)->ctePlanId - 1), true, true))
 				return true;
 			break;
 		case T_SubqueryScan:
-			if (plan_volatile(((SubqueryScan *) plan)->subplan, true))
+			if (plan_volatile(((SubqueryScan *) plan)->subplan, true, once))
 				return true;
 			break;
 		case T_Append:
-			if (plans_volatile(((Append *) plan)->appendplans))
+			if (plans_volatile(((Append *) plan)->appendplans, once))
 				return true;
 			break;
 		case T_MergeAppend:
-			if (plans_volatile(((MergeAppend *) plan)->mergeplans))
+			if (plans_volatile(((MergeAppend *) plan)->mergeplans, once))
 				return true;
 			break;
 		case T_BitmapAnd:
-			if (plans_volatile(((BitmapAnd *) plan)->bitmapplans))
+			if (plans_volatile(((BitmapAnd *) plan)->bitmapplans, once))
 				return true;
 			break;
 		case T_BitmapOr:
-			if (plans_volatile(((BitmapOr *) plan)->bitmapplans))
+			if (plans_volatile(((BitmapOr *) plan)->bitmapplans, once))
 				return true;
 			break;
 		case T_NestLoop:
+			/* its inner side runs again for each outer row */
+			return expr_volatile(((Join *) plan)->joinqual) ||
+				plan_volatile(plan->lefttree, true, once) ||
+				plan_volatile(plan->righttree, true, false);
+		case T_Memoize:
+			if (expr_volatile(((Memoize *) plan)->param_exprs))
+				return true;
+			return plan_volatile(plan->lefttree, true, false);
 		case T_MergeJoin:
+			if (expr_volatile(((Join *) plan)->joinqual) ||
+				expr_volatile(((MergeJoin *) plan)->mergeclauses))
+				return true;
+			break;
 		case T_HashJoin:
-			if (expr_volatile(((Join *) plan)->joinqual))
+			if (expr_volatile(((Join *) plan)->joinqual) ||
+				expr_volatile(((HashJoin *) plan)->hashclauses) ||
+				expr_volatile(((HashJoin *) plan)->hashkeys))
 				return true;
 			break;
-		case T_CustomScan:
-			if (((CustomScan *) plan)->methods != &hfe_call_scan_methods)
-				return true;
-			break;
+		case T_RecursiveUnion:
+			/* its recursive side runs again for each round */
+			return plan_volatile(plan->lefttree, true, once) ||
+				plan_volatile(plan->righttree, true, false);
 		default:
-			/* ModifyTable (triggers), ForeignScan, what later majors add */
+			/*
+			 * A node of ours, LockRows, ModifyTable (triggers), a foreign or
+			 * another custom scan, what later majors add.
+			 */
 			return true;
 	}
-	return plan_volatile(plan->lefttree, true) || plan_volatile(plan->righttree, true);
+	return plan_volatile(plan->lefttree, true, once) ||
+		plan_volatile(plan->righttree, true, once);
 }
 
 /* The new node above plan, or plan itself when it does not qualify. */
@@ -366,7 +443,7 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 	 * function reading the table an UPDATE changes would no longer see the
 	 * earlier rows' changes.
 	 */
-	if (plan_volatile(plan, false))
+	if (plan_volatile(plan, false, true))
 		return plan;
 
 	foreach(lc, plan->targetlist)

@@ -126,6 +126,25 @@ FROM (SELECT i FROM generate_series(1, 200) i
 FETCH 1 FROM c5;
 COMMIT;
 \! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
+-- ... and so does a call in a subquery run for each row, even batched by a
+-- node of its own (so is a node below another: their windows would add up)
+SELECT call_nodes($$
+SELECT hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 200) i
+WHERE (SELECT hfendpoints.text_generation('gen', 'echo:' || j, return_full_text => false)
+       FROM generate_series(i, i) j) IN ('1', '200')$$) AS nodes_in_subquery_only;
+SELECT call_nodes($$
+SELECT i, hfendpoints.text_generation('gen', 'echo:' || i) FROM generate_series(1, 200) i
+JOIN rc_docs d ON d.id = (SELECT length(hfendpoints.text_generation('gen', 'echo:' || i, return_full_text => false)))$$) AS nodes_with_a_call_in_the_join;
+SELECT call_nodes($$
+SELECT hfendpoints.text_generation('gen', 'echo:' || x)
+FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i, return_full_text => false) AS x
+      FROM generate_series(1, 200) i OFFSET 0) s$$) AS nodes_stacked;
+-- ... while what a Sort reads whole runs whole either way: a random sample
+-- is batched, and its LIMIT bounds the calls
+SELECT call_nodes($$SELECT id, hfendpoints.text_generation('gen', body) FROM rc_docs ORDER BY random() LIMIT 3$$) AS nodes_over_a_sort;
+\! test/fake/hfctl requests-clear
+SELECT count(*) FROM (SELECT id, hfendpoints.text_generation('gen', 'echo:' || id) FROM rc_docs ORDER BY random() LIMIT 3) s;
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST'
 
 -- UPDATE ... WHERE CURRENT OF a cursor the node reads ahead for changes the
 -- row the cursor last fetched, not the one its scan has moved on to
@@ -164,6 +183,18 @@ FETCH 1 FROM c7;
 UPDATE rc_parts SET note = 'fetched' WHERE CURRENT OF c7;
 COMMIT;
 SELECT id, note FROM rc_parts WHERE note IS NOT NULL;
+-- ... and rows locked below the calls (FOR UPDATE in a subquery) keep it
+-- too: WHERE CURRENT OF takes the last row locked, and a row this
+-- transaction changes after it was locked ahead would still come up
+SELECT call_nodes($$SELECT id, hfendpoints.text_generation('gen', body) FROM (SELECT * FROM rc_cursor FOR UPDATE) s$$);
+BEGIN;
+DECLARE c9 CURSOR FOR SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) AS t
+                      FROM (SELECT * FROM rc_cursor FOR UPDATE) s;
+FETCH 2 FROM c9;
+UPDATE rc_cursor SET note = 'fetched' WHERE CURRENT OF c9 RETURNING id;
+UPDATE rc_cursor SET body = 'echo:changed' WHERE id = 6;
+FETCH 2 FROM c9;
+ROLLBACK;
 DROP TABLE rc_cursor, rc_parts;
 
 -- a correlated subquery that stops at its first match, rescanned for each
