@@ -16,7 +16,8 @@
  * what was around them.  Anything else keeps its plan, sequential as
  * before.  A LIMIT directly above (through a Result or a subquery scan)
  * lends the new node its count and offset, so that no call is made for a
- * row the LIMIT would not read; a scrollable cursor keeps its plan.
+ * row the LIMIT would not read; a scrollable cursor keeps its plan, and so
+ * does a cursor whose calls are above an Append (current_of_append_below).
  *
  *-------------------------------------------------------------------------
  */
@@ -191,6 +192,7 @@ fix_results_walker(Node *node, int *width)
 
 static int	max_plan_node_id;
 static List *stmt_subplans;		/* the statement's, for its SubPlans */
+static bool stmt_is_cursor;		/* DECLARE CURSOR, a PL/pgSQL cursor */
 
 static bool plan_volatile(Plan *plan, bool with_tlist, bool once);
 
@@ -405,6 +407,33 @@ plan_volatile(Plan *plan, bool with_tlist, bool once)
 		plan_volatile(plan->righttree, true, once);
 }
 
+/*
+ * Would WHERE CURRENT OF a cursor miss its row through a node above plan?
+ * The executor looks for the cursor's table down through Result, Limit,
+ * subquery scans and Append (execCurrent.c's search_plan_tree).  The node
+ * stands in for the scan of one table (call_scan.c), not for an Append of
+ * several: a cursor's node above an Append, through those nodes, would
+ * refuse WHERE CURRENT OF where the sequential plan allows it.
+ */
+static bool
+current_of_append_below(Plan *plan)
+{
+	if (plan == NULL)
+		return false;
+	switch (nodeTag(plan))
+	{
+		case T_Append:
+			return true;
+		case T_Result:
+		case T_Limit:
+			return current_of_append_below(plan->lefttree);
+		case T_SubqueryScan:
+			return current_of_append_below(((SubqueryScan *) plan)->subplan);
+		default:
+			return false;
+	}
+}
+
 /* The new node above plan, or plan itself when it does not qualify. */
 static Plan *
 wrap(Plan *plan, Node *limit_count, Node *limit_offset)
@@ -444,6 +473,8 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 	 * earlier rows' changes.
 	 */
 	if (plan_volatile(plan, false, true))
+		return plan;
+	if (stmt_is_cursor && current_of_append_below(plan))
 		return plan;
 
 	foreach(lc, plan->targetlist)
@@ -635,6 +666,8 @@ hfe_planner(HFE_PLANNER_HOOK_PARAMS)
 	 * it), so that plan_volatile sees the nodes placed in them.
 	 */
 	stmt_subplans = stmt->subplans;
+	/* a portal that WHERE CURRENT OF may name: never planned parallel */
+	stmt_is_cursor = (cursorOptions & CURSOR_OPT_PARALLEL_OK) == 0;
 	foreach(lc, stmt->subplans)
 		lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
 	stmt->planTree = place(stmt->planTree, NULL, NULL, false);

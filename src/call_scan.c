@@ -183,9 +183,9 @@ create_call_scan_state(CustomScan *cscan)
  * names a table itself; the table's scan below has moved on to the rows
  * read ahead.  So the node names the table of the scan found the same way
  * below it, keeps each row's TID as it is read, and gives the row it
- * returns that TID.  Below an Append (a UNION ALL under the calls) there
- * is no one table: WHERE CURRENT OF then reports that the cursor is not a
- * simply updatable scan.
+ * returns that TID.  Below an Append (an inheritance tree, a UNION ALL)
+ * there is no one table: call_plan.c keeps a cursor's plan sequential
+ * there.
  */
 static ScanState *
 current_of_scan(PlanState *ps)

@@ -183,6 +183,20 @@ FETCH 1 FROM c7;
 UPDATE rc_parts SET note = 'fetched' WHERE CURRENT OF c7;
 COMMIT;
 SELECT id, note FROM rc_parts WHERE note IS NOT NULL;
+-- ... and on an inheritance tree, where the calls are above the Append: a
+-- cursor keeps the sequential plan there (the node stands for one table)
+CREATE TABLE rc_inh (id int, body text, note text);
+CREATE TABLE rc_inh_child () INHERITS (rc_inh);
+INSERT INTO rc_inh SELECT i, 'echo:' || i FROM generate_series(1, 10) i;
+INSERT INTO rc_inh_child SELECT i, 'echo:' || i FROM generate_series(11, 20) i;
+SELECT call_nodes($$DECLARE c8 CURSOR FOR SELECT id, hfendpoints.text_generation('gen', body) FROM rc_inh$$) AS cursor_nodes,
+       call_nodes($$SELECT id, hfendpoints.text_generation('gen', body) FROM rc_inh$$) AS select_nodes;
+BEGIN;
+DECLARE c8 CURSOR FOR SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) AS t FROM rc_inh;
+MOVE 11 IN c8;
+FETCH 1 FROM c8;
+UPDATE rc_inh SET note = 'fetched' WHERE CURRENT OF c8 RETURNING id;
+ROLLBACK;
 -- ... and rows locked below the calls (FOR UPDATE in a subquery) keep it
 -- too: WHERE CURRENT OF takes the last row locked, and a row this
 -- transaction changes after it was locked ahead would still come up
@@ -195,7 +209,7 @@ UPDATE rc_cursor SET note = 'fetched' WHERE CURRENT OF c9 RETURNING id;
 UPDATE rc_cursor SET body = 'echo:changed' WHERE id = 6;
 FETCH 2 FROM c9;
 ROLLBACK;
-DROP TABLE rc_cursor, rc_parts;
+DROP TABLE rc_cursor, rc_parts, rc_inh CASCADE;
 
 -- a correlated subquery that stops at its first match, rescanned for each
 -- of 10 rows: the sequential plan makes 10 calls; the node may waste its
