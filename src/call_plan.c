@@ -257,18 +257,26 @@ reads_input_first(Plan *plan)
  * OF would take the TID of the last row locked).  What a node reads whole
  * before its first row (a Sort's input, a hash table) runs whole at the
  * first row either way, unless that node is run again per row (once
- * false: the inner side of a nested loop, a subquery).  with_tlist false
- * leaves out plan's own target list.  A node type not listed here counts
- * as volatile, so that what this file does not know stays sequential;
- * initplans run once, at the first row either way, and are left out.
+ * false: the inner side of a nested loop, a subquery, an initplan or a
+ * WITH query that refers to the outer row).  with_tlist false leaves out
+ * plan's own target list.  A node type not listed here counts as
+ * volatile, so that what this file does not know stays sequential.  An
+ * initplan attached above the node but used below it is not seen: it runs
+ * once, at the first row that needs it, at most a window early.
  */
 static bool
 plan_volatile(Plan *plan, bool with_tlist, bool once)
 {
+	ListCell   *lc;
+
 	if (plan == NULL)
 		return false;
 	if ((with_tlist && expr_volatile(plan->targetlist)) || expr_volatile(plan->qual))
 		return true;
+	/* run at the first row that needs one, again when a parameter changes */
+	foreach(lc, plan->initPlan)
+		if (plan_volatile(list_nth(stmt_subplans, lfirst_node(SubPlan, lc)->plan_id - 1), true, once))
+			return true;
 	if (once && reads_input_first(plan))
 		return false;
 	switch (nodeTag(plan))
@@ -348,10 +356,17 @@ plan_volatile(Plan *plan, bool with_tlist, bool once)
 				return true;
 			break;
 		case T_CteScan:
-			/* the query of WITH runs once, on demand, whoever reads it */
-			if (plan_volatile(list_nth(stmt_subplans, ((CteScan *) plan)->ctePlanId - 1), true, true))
-				return true;
-			break;
+			{
+				Plan	   *cte = list_nth(stmt_subplans, ((CteScan *) plan)->ctePlanId - 1);
+
+				/*
+				 * The query of WITH runs once, on demand, whoever reads it;
+				 * again for each outer row when it refers to one.
+				 */
+				if (plan_volatile(cte, true, once || bms_is_empty(cte->extParam)))
+					return true;
+				break;
+			}
 		case T_SubqueryScan:
 			if (plan_volatile(((SubqueryScan *) plan)->subplan, true, once))
 				return true;

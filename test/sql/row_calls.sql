@@ -139,6 +139,18 @@ SELECT call_nodes($$
 SELECT hfendpoints.text_generation('gen', 'echo:' || x)
 FROM (SELECT hfendpoints.text_generation('gen', 'echo:' || i, return_full_text => false) AS x
       FROM generate_series(1, 200) i OFFSET 0) s$$) AS nodes_stacked;
+-- ... and so does a volatile function in an initplan or a WITH query that
+-- refers to the outer row: each runs again for every row scanned
+CREATE SEQUENCE rc_seq;
+SELECT call_nodes($$
+SELECT id, hfendpoints.text_generation('gen', body) FROM rc_docs d
+WHERE (SELECT count(*) FROM rc_docs e WHERE e.id = (SELECT d.id + 0 * nextval('rc_seq'))) > 0$$) AS nodes_with_a_correlated_initplan;
+SELECT call_nodes($$
+SELECT id, hfendpoints.text_generation('gen', body) FROM rc_docs d
+WHERE (WITH w AS MATERIALIZED (SELECT e.body FROM rc_docs e
+                               WHERE e.id = d.id AND nextval('rc_seq') > 0 ORDER BY e.body)
+       SELECT count(*) FROM w) > 0$$) AS nodes_with_a_correlated_with;
+DROP SEQUENCE rc_seq;
 -- ... while what a Sort reads whole runs whole either way: a random sample
 -- is batched, and its LIMIT bounds the calls
 SELECT call_nodes($$SELECT id, hfendpoints.text_generation('gen', body) FROM rc_docs ORDER BY random() LIMIT 3$$) AS nodes_over_a_sort;
