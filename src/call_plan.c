@@ -475,8 +475,6 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 	/* one row of constants (SELECT f(...)): nothing to send together */
 	if (IsA(plan, Result) && plan->lefttree == NULL)
 		return plan;
-	if (IsA(plan, Result) && contains_call(((Result *) plan)->resconstantqual))
-		return plan;
 
 	/*
 	 * Reading rows ahead runs what is below the calls earlier than the

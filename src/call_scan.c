@@ -185,7 +185,7 @@ create_call_scan_state(CustomScan *cscan)
  * below it, keeps each row's TID as it is read, and gives the row it
  * returns that TID.  Below an Append (an inheritance tree, a UNION ALL)
  * there is no one table: call_plan.c keeps a cursor's plan sequential
- * there.
+ * there, as it does over a foreign or custom scan, this node included.
  */
 static ScanState *
 current_of_scan(PlanState *ps)
@@ -201,8 +201,6 @@ current_of_scan(PlanState *ps)
 		case T_BitmapHeapScanState:
 		case T_TidScanState:
 		case T_TidRangeScanState:
-		case T_ForeignScanState:
-		case T_CustomScanState:
 			return ((ScanState *) ps)->ss_currentRelation != NULL ? (ScanState *) ps : NULL;
 		case T_ResultState:
 		case T_LimitState:
