@@ -19,16 +19,7 @@ bench_start
 test/fake/hfctl seed fake-user/bench
 test/fake/hfctl endpoint fake-user/bench "{\"latency_ms\": $latency_ms, \"max_concurrency\": $slots}"
 
-# seconds taken by one statement, after a warm-up call in the same session
-timed() {
-    psql_run -At <<SQL
-SET hfendpoints.max_concurrency = $slots;
-SELECT count(*) FROM hfendpoints.text_generation_batch('bench', ARRAY['warm-up']) \\g /dev/null
-SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
-$1 \\g /dev/null
-SELECT round((extract(epoch FROM clock_timestamp()) - :t0)::numeric, 3);
-SQL
-}
+timed() { bench_timed "SET hfendpoints.max_concurrency = $slots;" "$1"; }
 
 limit=$(awk -v n="$n" -v l="$latency_ms" -v c="$slots" 'BEGIN {printf "%.3f", n * l / 1000 / c}')
 batch=$(timed "SELECT count(*) FROM hfendpoints.text_generation_batch('bench',

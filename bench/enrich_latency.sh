@@ -35,9 +35,6 @@ bench_start
 test/fake/hfctl seed fake-user/bench
 test/fake/hfctl endpoint fake-user/bench "{\"latency_dist\": \"lognormal\", \"latency_median_ms\": $median_ms,
     \"latency_sigma\": $sigma, \"latency_seed\": $seed, \"max_concurrency\": $slots}"
-# hfctl for the psql sessions' \!, where the postgres user can read it
-cp test/fake/hfctl "$work/hfctl"
-if [ "$(id -u)" -eq 0 ]; then chown postgres: "$work/hfctl"; fi
 
 psql_run <<SQL
 CREATE TABLE docs (id int PRIMARY KEY, body text, summary text);
@@ -45,19 +42,7 @@ INSERT INTO docs (id, body) SELECT i, 'echo:document ' || i FROM generate_series
 VACUUM ANALYZE docs;
 SQL
 
-# seconds taken by one statement, after a warm-up call in the same session;
-# the fake's record and seed are reset just before it
-timed() {
-    psql_run -At <<SQL
-SET hfendpoints.max_concurrency = $slots;
-SET client_min_messages = warning;
-SELECT count(*) FROM hfendpoints.text_generation_batch('bench', ARRAY['warm-up']) \\g /dev/null
-\\! $work/hfctl stats-reset
-SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
-$1 \\g /dev/null
-SELECT round(extract(epoch FROM clock_timestamp()) - :t0, 3);
-SQL
-}
+timed() { bench_timed "SET hfendpoints.max_concurrency = $slots;" "$1"; }
 
 # makespan in seconds of the latencies (ms, one a line, arrival order) of
 # file $1 list-scheduled over C slots: each to the slot that frees first

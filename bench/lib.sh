@@ -30,6 +30,9 @@ bench_start() {
 
     hfe_start_fake >/dev/null
     test/fake/hfctl config '{"record_requests": false}'
+    # hfctl for the psql sessions' \!, where the postgres user can read it
+    cp test/fake/hfctl "$work/hfctl"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$work/hfctl"; fi
 
     as_pg "$bindir/initdb" -D "$work/data" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
     cat >>"$work/data/postgresql.conf" <<CONF
@@ -53,6 +56,24 @@ SQL
 
 psql_run() {
     as_pg "$bindir/psql" -h "$work" -p 5432 -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# Seconds one statement ($2) takes, in a session that first runs the SQL $1
+# (settings) and a warm-up call to the endpoint "bench", so that neither the
+# connection nor the session's first resolution of the endpoint is timed.
+# The fake's statistics and latency seeds restart just before the statement
+# (hfctl stats-reset), so that statements timed one after the other are
+# served the same latencies.
+bench_timed() {
+    psql_run -At <<SQL
+SET client_min_messages = warning;
+$1
+SELECT count(*) FROM hfendpoints.text_generation_batch('bench', ARRAY['warm-up']) \\g /dev/null
+\\! $work/hfctl stats-reset
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
+$2 \\g /dev/null
+SELECT round((extract(epoch FROM clock_timestamp()) - :t0)::numeric, 3);
+SQL
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
