@@ -18,17 +18,21 @@
  * lends the new node its count and offset, so that no call is made for a
  * row the LIMIT would not read; a scrollable cursor keeps its plan, and so
  * does a cursor whose calls are above an Append (current_of_append_below).
+ * No node goes below a Gather, whose part of the plan each worker runs.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_proc.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "call_scan.h"
 #include "compat.h"
@@ -82,11 +86,63 @@ contains_subplan_walker(Node *node, void *context)
 	return expression_tree_walker(node, contains_subplan_walker, context);
 }
 
+/*
+ * Does the aggregate aggfnoid run a volatile function?  CREATE AGGREGATE
+ * marks every aggregate immutable in pg_proc, whatever its support
+ * functions are, so contain_volatile_functions() never sees that a
+ * transition function makes a call (a PL/pgSQL one calling
+ * text_generation): the functions are looked up here.
+ */
+static bool
+aggregate_volatile(Oid aggfnoid)
+{
+	HeapTuple	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfnoid));
+	Form_pg_aggregate agg;
+	Oid			support[8];
+	bool		found = false;
+
+	if (!HeapTupleIsValid(tup))
+		return false;			/* a plain window function: pg_proc says */
+	agg = (Form_pg_aggregate) GETSTRUCT(tup);
+	support[0] = agg->aggtransfn;
+	support[1] = agg->aggfinalfn;
+	support[2] = agg->aggcombinefn;
+	support[3] = agg->aggserialfn;
+	support[4] = agg->aggdeserialfn;
+	support[5] = agg->aggmtransfn;
+	support[6] = agg->aggminvtransfn;
+	support[7] = agg->aggmfinalfn;
+	ReleaseSysCache(tup);
+	for (int i = 0; i < lengthof(support) && !found; i++)
+		found = OidIsValid(support[i]) && func_volatile(support[i]) == PROVOLATILE_VOLATILE;
+	return found;
+}
+
+static bool
+contains_volatile_aggregate_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref) && aggregate_volatile(((Aggref *) node)->aggfnoid))
+		return true;
+	if (IsA(node, WindowFunc) && aggregate_volatile(((WindowFunc *) node)->winfnoid))
+		return true;
+	return expression_tree_walker(node, contains_volatile_aggregate_walker, context);
+}
+
+/* contain_volatile_functions(), aggregates' support functions included */
+static bool
+contains_volatile(Node *node)
+{
+	return contain_volatile_functions(node) ||
+		contains_volatile_aggregate_walker(node, NULL);
+}
+
 /* May this call-free part of a target list move below the calls? */
 static bool
 movable(Node *node)
 {
-	return !contain_volatile_functions(node) && !contains_subplan_walker(node, NULL);
+	return !contains_volatile(node) && !contains_subplan_walker(node, NULL);
 }
 
 /* A column of the outer plan computing expr: a Var of the new node's scan tuple. */
@@ -212,7 +268,7 @@ subplan_volatile_walker(Node *node, void *context)
 static bool
 expr_volatile(void *expr)
 {
-	return contain_volatile_functions((Node *) expr) ||
+	return contains_volatile((Node *) expr) ||
 		subplan_volatile_walker((Node *) expr, NULL);
 }
 
@@ -554,7 +610,7 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 static bool
 stable_bound(Node *expr)
 {
-	return expr != NULL && !contain_volatile_functions(expr) &&
+	return expr != NULL && !contains_volatile(expr) &&
 		!contains_subplan_walker(expr, NULL);
 }
 
@@ -607,6 +663,16 @@ place(Plan *plan, Node *limit_count, Node *limit_offset, bool no_wrap)
 		case T_BitmapAnd:
 		case T_BitmapOr:
 			return plan;
+		case T_Gather:
+		case T_GatherMerge:
+			/*
+			 * Nothing below: that part of the plan runs in each worker
+			 * too, and a node there would read a window ahead in each
+			 * process.  It holds a call only when a parallel safe SQL
+			 * function wrapping one was inlined (the functions themselves
+			 * are PARALLEL RESTRICTED).
+			 */
+			break;
 		case T_CustomScan:
 			foreach(lc, ((CustomScan *) plan)->custom_plans)
 				lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
@@ -682,7 +748,13 @@ hfe_planner(HFE_PLANNER_HOOK_PARAMS)
 	/* a portal that WHERE CURRENT OF may name: never planned parallel */
 	stmt_is_cursor = (cursorOptions & CURSOR_OPT_PARALLEL_OK) == 0;
 	foreach(lc, stmt->subplans)
-		lfirst(lc) = place(lfirst(lc), NULL, NULL, false);
+	{
+		Plan	   *subplan = lfirst(lc);
+
+		/* one a worker may run: as below a Gather */
+		if (!(stmt->parallelModeNeeded && subplan->parallel_safe))
+			lfirst(lc) = place(subplan, NULL, NULL, false);
+	}
 	stmt->planTree = place(stmt->planTree, NULL, NULL, false);
 	stmt_subplans = NIL;
 	return stmt;

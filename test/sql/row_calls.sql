@@ -330,6 +330,35 @@ RESET hfendpoints.batch_row_calls;
 DEALLOCATE p;
 RESET plan_cache_mode;
 
+-- an aggregate whose transition function makes a call is volatile, though
+-- pg_proc marks every aggregate immutable: a GROUP BY that computes its
+-- groups as they are read keeps the sequential plan (reading ahead would
+-- make the calls of the groups after); a built-in aggregate does not
+CREATE FUNCTION rc_add_first_letter(letters text, body text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN coalesce(letters, '') || left(hfendpoints.text_generation('gen', body, return_full_text => false), 1);
+END
+$$;
+CREATE AGGREGATE rc_first_letters(text) (sfunc = rc_add_first_letter, stype = text);
+SET enable_hashagg = off;
+SELECT call_nodes($$SELECT lang, hfendpoints.text_generation('gen', rc_first_letters(body)) FROM rc_docs GROUP BY lang$$) AS calling_aggregate,
+       call_nodes($$SELECT lang, hfendpoints.text_generation('gen', string_agg(body, ',')) FROM rc_docs GROUP BY lang$$) AS string_agg;
+RESET enable_hashagg;
+
+-- below a Gather, the plan runs in each worker: no node there (a call gets
+-- there only through a SQL function marked PARALLEL SAFE, inlined)
+CREATE FUNCTION rc_summary(body text) RETURNS text LANGUAGE sql PARALLEL SAFE
+AS $$ SELECT hfendpoints.text_generation('gen', body, return_full_text => false) $$;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+EXPLAIN (COSTS OFF)
+SELECT id, rc_summary(body) FROM rc_docs;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+
 -- cancel mid-window: the statement stops at once, nothing is left behind
 \! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 5000}'
 SET statement_timeout = '300ms';
@@ -339,4 +368,6 @@ RESET statement_timeout;
 SELECT hfendpoints.text_generation('gen', 'echo:after the cancel', return_full_text => false);
 
 DROP TABLE rc_docs, rc_batched, rc_expected, rc_copies;
-DROP FUNCTION explain_analyze(text), call_nodes(text);
+DROP FUNCTION explain_analyze(text), call_nodes(text), rc_summary(text);
+DROP AGGREGATE rc_first_letters(text);
+DROP FUNCTION rc_add_first_letter(text, text);
