@@ -301,10 +301,16 @@ limit_bound(CallScanState *state)
 	return offset + count;
 }
 
-/* The error context of a row's call: its position among the rows read. */
+/*
+ * The error context of a row's call: its position among the rows read.  A
+ * cancel or a statement timeout, which may come while the node waits, is
+ * the statement's, not the row's: the sequential plan gives it no context.
+ */
 static void
 row_context(void *arg)
 {
+	if (geterrcode() == ERRCODE_QUERY_CANCELED)
+		return;
 	errcontext("hfendpoints call of row %lld (sent with the rows of its window)",
 			   (long long) *(int64 *) arg);
 }
