@@ -21,9 +21,11 @@
  * stopping at its first match) has it read one row at a time thereafter,
  * so that the window is paid for nothing once, not on every rescan.  hfendpoints.batch_row_calls off
  * at executor start (a cached plan) makes the window one row: the calls go
- * one at a time.  Memory is the window's: each row's values, arguments and
- * parsed answers live in a context of its own, deleted once the row has
- * gone up.
+ * one at a time.  A call is made for the role and the server of its row's
+ * turn, as in the sequential plan: after a change, the rows read ahead are
+ * prepared again at their turn, one at a time (see same_identity).  Memory
+ * is the window's: each row's values, arguments and parsed answers live in
+ * a context of its own, deleted once the row has gone up.
  *
  *-------------------------------------------------------------------------
  */
@@ -72,6 +74,8 @@ typedef struct BufferedRow
 	Datum	   *values;
 	bool	   *nulls;
 	HfePreparedCall **calls;	/* one per site; NULL: the result is NULL */
+	int			identity;		/* that of its calls (see same_identity), or
+								 * -1: not prepared */
 	ItemPointerData tid;		/* the table row it came from, for WHERE
 								 * CURRENT OF (see current_of_scan) */
 } BufferedRow;
@@ -88,9 +92,15 @@ typedef struct CallScanState
 	bool		bound_known;
 	int64		bound;			/* rows a LIMIT above reads, or -1 */
 	int			window;			/* rows whose calls go together */
-	int			first_window;	/* its size at the start */
+	int			first_window;	/* its size at the start, the ring's */
 	bool		narrowed;		/* to one row, by a rescan that left rows
 								 * read ahead */
+	bool		reprepared;		/* ... or by a change of role or server */
+
+	/* whom the calls are made for: the role, hfendpoints.server */
+	Oid			identity_user;
+	char	   *identity_server;
+	int			identity;		/* bumped at each change */
 
 	MemoryContext node_cxt;		/* the session and the rows */
 	HfeHttpSession *session;	/* NULL until the first row */
@@ -330,7 +340,7 @@ discard_rows(CallScanState *state)
 	if (state->session != NULL)
 		hfe_http_session_reset(state->session);
 	for (int k = 0; k < state->count; k++)
-		MemoryContextDelete(state->ring[(state->head + k) % state->window].cxt);
+		MemoryContextDelete(state->ring[(state->head + k) % state->first_window].cxt);
 	state->head = 0;
 	state->count = 0;
 	if (state->returned != NULL)
@@ -338,46 +348,39 @@ discard_rows(CallScanState *state)
 	state->returned = NULL;
 }
 
-/* Read one more row, prepare its calls and queue their requests. */
+/*
+ * Whom are the calls made for now?  A call resolves its endpoint, server
+ * and token when it is prepared, and the sequential plan prepares each at
+ * its row's turn: under the role of that moment (a cursor fetched after SET
+ * ROLE, or outside the SECURITY DEFINER function that opened it) and the
+ * hfendpoints.server of that moment (a trigger may set it).  The node
+ * notes both as it prepares rows ahead, and a row whose calls were
+ * prepared for another is prepared again at its turn (see exec_call_scan).
+ */
 static bool
-read_ahead(CallScanState *state)
+same_identity(CallScanState *state)
 {
-	PlanState  *outer = outerPlanState(state);
-	BufferedRow *row = &state->ring[(state->head + state->count) % state->window];
-	TupleTableSlot *slot;
-	TupleDesc	desc;
-	MemoryContext old;
+	const char *server = hfe_server_name ? hfe_server_name : "";
+
+	if (state->identity_server != NULL && state->identity_user == GetUserId() &&
+		strcmp(state->identity_server, server) == 0)
+		return true;
+	if (state->identity_server != NULL)
+		pfree(state->identity_server);
+	state->identity_user = GetUserId();
+	state->identity_server = MemoryContextStrdup(state->node_cxt, server);
+	state->identity++;
+	return false;
+}
+
+/* Prepare a row's calls (arguments checked, requests made) and queue them. */
+static void
+prepare_calls(CallScanState *state, BufferedRow *row, int64 rowno)
+{
+	MemoryContext old = MemoryContextSwitchTo(row->cxt);
 	ErrorContextCallback errcallback;
-	int64		rowno;
 
-	slot = ExecProcNode(outer);
-	if (TupIsNull(slot))
-	{
-		state->outer_done = true;
-		return false;
-	}
-	slot_getallattrs(slot);
-	desc = slot->tts_tupleDescriptor;
-	row->cxt = AllocSetContextCreate(state->node_cxt, "hfendpoints call row",
-									 ALLOCSET_SMALL_SIZES);
-	state->count++;
-	old = MemoryContextSwitchTo(row->cxt);
-	row->values = palloc(sizeof(Datum) * state->width);
-	row->nulls = palloc(sizeof(bool) * state->width);
-	row->calls = palloc0(sizeof(HfePreparedCall *) * state->nsites);
-	for (int c = 0; c < state->width; c++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(desc, c);
-
-		row->nulls[c] = slot->tts_isnull[c];
-		row->values[c] = row->nulls[c] ? (Datum) 0 :
-			datumCopy(slot->tts_values[c], attr->attbyval, attr->attlen);
-	}
-	if (state->table_scan != NULL)
-		current_tid(state->table_scan, &row->tid);
-	rowno = ++state->rows_read;
-
-	/* prepare the row's calls: arguments checked, requests made and queued */
+	(void) same_identity(state);
 	errcallback.callback = row_context;
 	errcallback.arg = &rowno;
 	errcallback.previous = error_context_stack;
@@ -390,6 +393,7 @@ read_ahead(CallScanState *state)
 		HfePreparedCall *pc;
 		HfeHttpRequest *req;
 
+		row->calls[i] = NULL;
 		InitFunctionCallInfoData(*fcinfo, &site->flinfo, site->nargs, InvalidOid, NULL, NULL);
 		for (int a = 0; a < site->nargs; a++)
 		{
@@ -408,7 +412,75 @@ read_ahead(CallScanState *state)
 		hfe_http_session_add(state->session, req);
 	}
 	error_context_stack = errcallback.previous;
+	row->identity = state->identity;
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The role or the server has changed since the rows read ahead were
+ * prepared: abort what is in flight for them, forget their calls, and read
+ * one row at a time from now on, each prepared at its turn, as the
+ * sequential plan does.  What was sent for them is billed, to whom it was
+ * sent for: at most a window, once over the statement.
+ */
+static void
+unprepare_rows(CallScanState *state)
+{
+	hfe_http_session_reset(state->session);
+	for (int k = 0; k < state->count; k++)
+	{
+		BufferedRow *row = &state->ring[(state->head + k) % state->first_window];
+
+		for (int i = 0; i < state->nsites; i++)
+		{
+			if (row->calls[i] != NULL)
+				hfe_call_discard(row->calls[i]);
+			row->calls[i] = NULL;
+		}
+		row->identity = -1;
+	}
+	state->window = 1;
+	state->reprepared = true;
+}
+
+/* Read one more row and prepare its calls. */
+static bool
+read_ahead(CallScanState *state)
+{
+	PlanState  *outer = outerPlanState(state);
+	BufferedRow *row = &state->ring[(state->head + state->count) % state->first_window];
+	TupleTableSlot *slot;
+	TupleDesc	desc;
+	MemoryContext old;
+
+	slot = ExecProcNode(outer);
+	if (TupIsNull(slot))
+	{
+		state->outer_done = true;
+		return false;
+	}
+	slot_getallattrs(slot);
+	desc = slot->tts_tupleDescriptor;
+	row->cxt = AllocSetContextCreate(state->node_cxt, "hfendpoints call row",
+									 ALLOCSET_SMALL_SIZES);
+	row->identity = -1;
+	state->count++;
+	old = MemoryContextSwitchTo(row->cxt);
+	row->values = palloc(sizeof(Datum) * state->width);
+	row->nulls = palloc(sizeof(bool) * state->width);
+	row->calls = palloc0(sizeof(HfePreparedCall *) * state->nsites);
+	for (int c = 0; c < state->width; c++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, c);
+
+		row->nulls[c] = slot->tts_isnull[c];
+		row->values[c] = row->nulls[c] ? (Datum) 0 :
+			datumCopy(slot->tts_values[c], attr->attbyval, attr->attlen);
+	}
+	MemoryContextSwitchTo(old);
+	if (state->table_scan != NULL)
+		current_tid(state->table_scan, &row->tid);
+	prepare_calls(state, row, ++state->rows_read);
 	return true;
 }
 
@@ -455,6 +527,8 @@ exec_call_scan(CustomScanState *node)
 		MemoryContextDelete(state->returned);
 		state->returned = NULL;
 	}
+	if (state->count > 0 && !same_identity(state))
+		unprepare_rows(state);
 	fill_window(state);
 	if (state->count == 0)
 	{
@@ -464,6 +538,12 @@ exec_call_scan(CustomScanState *node)
 	}
 	row = &state->ring[state->head];
 	rowno = ++state->rows_returned;
+	if (row->identity != state->identity)
+	{
+		if (row->identity >= 0)
+			unprepare_rows(state);	/* changed while reading ahead */
+		prepare_calls(state, row, rowno);
+	}
 
 	ExecClearTuple(scan);
 	memcpy(scan->tts_values, row->values, sizeof(Datum) * state->width);
@@ -500,7 +580,7 @@ exec_call_scan(CustomScanState *node)
 	/* the row leaves the window; its memory stays until the next call */
 	state->returned = row->cxt;
 	row->cxt = NULL;
-	state->head = (state->head + 1) % state->window;
+	state->head = (state->head + 1) % state->first_window;
 	state->count--;
 	ExecStoreVirtualTuple(scan);
 	if (state->table_scan != NULL)
@@ -575,6 +655,8 @@ explain_call_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyInteger("Calls Sent", NULL, state->calls_sent, es);
 		if (state->narrowed)
 			ExplainPropertyText("Window After Early Rescan", "1 row", es);
+		if (state->reprepared)
+			ExplainPropertyText("Window After Change Of Role Or Server", "1 row", es);
 		if (es->timing)
 			ExplainPropertyFloat("Time Waiting", "ms",
 								 INSTR_TIME_GET_MILLISEC(state->waiting), 3, es);

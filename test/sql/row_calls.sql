@@ -359,6 +359,54 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 
+-- the calls are made for the role and the server of each row's turn, as in
+-- the sequential plan: a cursor fetched after SET ROLE makes its next calls
+-- with that role's token (a role with none gets the error), and a trigger
+-- that sets hfendpoints.server sends the next rows' calls there.  The rows
+-- read ahead before are then prepared again, one at a time.
+\! test/fake/hfctl seed other-user/gen '{"task": "text-generation"}'
+CREATE ROLE rc_no_token;
+CREATE ROLE rc_other_token;
+GRANT hfendpoints_user TO rc_no_token, rc_other_token;
+GRANT USAGE ON FOREIGN SERVER huggingface TO rc_no_token, rc_other_token;
+CREATE USER MAPPING FOR rc_other_token SERVER huggingface OPTIONS (token 'hf_other_token');
+BEGIN;
+DECLARE c10 CURSOR FOR SELECT i, hfendpoints.text_generation('gen', 'echo:' || i, return_full_text => false) FROM generate_series(1, 40) i;
+FETCH 1 FROM c10;
+SET LOCAL ROLE rc_other_token;
+\! test/fake/hfctl requests-clear
+FETCH 3 FROM c10;
+\! test/fake/hfctl requests --path /endpoints/other-user/gen --method POST | grep -c '^POST'
+SET LOCAL ROLE rc_no_token;
+FETCH 1 FROM c10;
+ROLLBACK;
+CREATE SERVER rc_elsewhere FOREIGN DATA WRAPPER hfendpoints
+    OPTIONS (api_url :'api_url', hub_url :'fake_url', allowed_hosts '127.0.0.1', allow_http 'true');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rc_elsewhere OPTIONS (token 'hf_other_token');
+CREATE TABLE rc_switch (id int PRIMARY KEY, body text, summary text);
+INSERT INTO rc_switch SELECT i, 'echo:' || i, NULL FROM generate_series(1, 6) i;
+CREATE FUNCTION rc_switch_server() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('hfendpoints.server', 'rc_elsewhere', false);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER rc_switch_server BEFORE UPDATE ON rc_switch FOR EACH ROW EXECUTE FUNCTION rc_switch_server();
+\! test/fake/hfctl requests-clear
+UPDATE rc_switch SET summary = hfendpoints.text_generation('gen', body, return_full_text => false);
+\! test/fake/hfctl requests --path /endpoints/other-user/gen --method POST | grep -c '^POST'
+RESET hfendpoints.server;
+SELECT line FROM explain_analyze($$UPDATE rc_switch SET summary = hfendpoints.text_generation('gen', body, return_full_text => false)$$) line
+WHERE line ~ 'Window';
+RESET hfendpoints.server;
+DROP TABLE rc_switch;
+DROP FUNCTION rc_switch_server();
+DROP USER MAPPING FOR CURRENT_USER SERVER rc_elsewhere;
+DROP SERVER rc_elsewhere;
+DROP USER MAPPING FOR rc_other_token SERVER huggingface;
+REVOKE USAGE ON FOREIGN SERVER huggingface FROM rc_no_token, rc_other_token;
+DROP ROLE rc_no_token, rc_other_token;
+
 -- cancel mid-window: the statement stops at once, nothing is left behind
 \! test/fake/hfctl endpoint fake-user/gen '{"latency_ms": 5000}'
 SET statement_timeout = '300ms';
