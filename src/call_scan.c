@@ -492,6 +492,9 @@ fill_window(CallScanState *state)
 	{
 		state->bound = limit_bound(state);
 		state->bound_known = true;
+		/* what a LIMIT does for its input, which cannot reach through us */
+		if (state->bound >= 0)
+			ExecSetTupleBound(state->bound, outerPlanState(state));
 	}
 	if (state->session == NULL)
 	{

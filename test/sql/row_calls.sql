@@ -359,6 +359,21 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 
+-- a LIMIT's bound reaches the Sort below the node as it would without it:
+-- a top-N sort, which keeps the sequential plan's rows among ties
+CREATE TABLE rc_ties AS SELECT i AS id, i % 2 AS k, 'echo:' || i AS body FROM generate_series(1, 200) i;
+CREATE TABLE rc_ties_batched AS
+SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) FROM rc_ties ORDER BY k LIMIT 5;
+SET hfendpoints.batch_row_calls = off;
+CREATE TABLE rc_ties_expected AS
+SELECT id, hfendpoints.text_generation('gen', body, return_full_text => false) FROM rc_ties ORDER BY k LIMIT 5;
+RESET hfendpoints.batch_row_calls;
+SELECT (SELECT array_agg(id) FROM rc_ties_batched) = (SELECT array_agg(id) FROM rc_ties_expected) AS same_rows;
+SELECT substring(line FROM 'Sort Method: [^ ]+ [^ ]+') AS sort
+FROM explain_analyze($$SELECT id, hfendpoints.text_generation('gen', body) FROM rc_ties ORDER BY k LIMIT 5$$) line
+WHERE line ~ 'Sort Method';
+DROP TABLE rc_ties, rc_ties_batched, rc_ties_expected;
+
 -- the calls are made for the role and the server of each row's turn, as in
 -- the sequential plan: a cursor fetched after SET ROLE makes its next calls
 -- with that role's token (a role with none gets the error), and a trigger
