@@ -531,6 +531,13 @@ wrap(Plan *plan, Node *limit_count, Node *limit_offset)
 	/* one row of constants (SELECT f(...)): nothing to send together */
 	if (IsA(plan, Result) && plan->lefttree == NULL)
 		return plan;
+	/*
+	 * A WindowAgg with a run condition computes its target list, calls
+	 * included, for the first row that fails the condition, then stops: the
+	 * node above would never see that row, nor make (or fail) its call.
+	 */
+	if (IsA(plan, WindowAgg) && ((WindowAgg *) plan)->runCondition != NIL)
+		return plan;
 
 	/*
 	 * Reading rows ahead runs what is below the calls earlier than the

@@ -374,6 +374,12 @@ FROM explain_analyze($$SELECT id, hfendpoints.text_generation('gen', body) FROM 
 WHERE line ~ 'Sort Method';
 DROP TABLE rc_ties, rc_ties_batched, rc_ties_expected;
 
+-- a window function's run condition stops at the first row that fails it,
+-- once its target list, calls included, is computed for it: that keeps
+-- the sequential plan, which makes the call of that row too
+SELECT call_nodes($$SELECT * FROM (SELECT id, row_number() OVER (ORDER BY id) AS n, hfendpoints.text_generation('gen', body) FROM rc_docs) s WHERE n <= 5$$) AS run_condition,
+       call_nodes($$SELECT * FROM (SELECT id, row_number() OVER (ORDER BY id) AS n, hfendpoints.text_generation('gen', body) FROM rc_docs) s$$) AS no_run_condition;
+
 -- the calls are made for the role and the server of each row's turn, as in
 -- the sequential plan: a cursor fetched after SET ROLE makes its next calls
 -- with that role's token (a role with none gets the error), and a trigger
