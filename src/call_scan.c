@@ -19,7 +19,9 @@
  * bounds the rows read, hence the calls; a parent that rescans the node
  * before it has returned the rows read ahead (a correlated subquery
  * stopping at its first match) has it read one row at a time thereafter,
- * so that the window is paid for nothing once, not on every rescan.  hfendpoints.batch_row_calls off
+ * so that the window is paid for nothing once, not on every rescan, and
+ * so does a query run for each row of the statement in an executor of its
+ * own that ends early (see window_wasted).  hfendpoints.batch_row_calls off
  * at executor start (a cached plan) makes the window one row: the calls go
  * one at a time.  A call is made for the role and the server of its row's
  * turn, as in the sequential plan: after a change, the rows read ahead are
@@ -34,6 +36,7 @@
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/transam.h"
+#include "access/xact.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
@@ -116,6 +119,15 @@ typedef struct CallScanState
 	int64		calls_sent;
 	instr_time	waiting;
 } CallScanState;
+
+/*
+ * The nodes of this statement that ended with rows read ahead for nothing
+ * (see window_wasted): by their plan, which a function the statement calls
+ * for each row runs again and again, each time in an executor of its own.
+ */
+static TimestampTz wasted_statement;	/* the statement's start */
+static const Plan *wasted_plans[16];
+static int	wasted_count;		/* more than fit: all count as wasted */
 
 static Node *create_call_scan_state(CustomScan *cscan);
 static void begin_call_scan(CustomScanState *node, EState *estate, int eflags);
@@ -235,6 +247,43 @@ current_tid(ScanState *scan, ItemPointer tid)
 		*tid = scan->ss_ScanTupleSlot->tts_tid;
 }
 
+/*
+ * Has this plan's node, earlier in the statement, ended with rows read
+ * ahead that nobody fetched?  A SQL function returning one value, or
+ * PL/pgSQL's SELECT INTO, runs its query for one row (two), in an
+ * executor of its own that ends there: called for each row of the
+ * statement, it would pay for a window of calls each time.  Such a node
+ * starts with a window of one row for the rest of the statement, so that
+ * its calls beyond the sequential plan's stay within one window (the
+ * counterpart, across executors, of the early rescan's narrowing).
+ */
+static bool
+window_wasted(const Plan *plan)
+{
+	if (wasted_statement != GetCurrentStatementStartTimestamp())
+		return false;
+	if (wasted_count > lengthof(wasted_plans))
+		return true;
+	for (int i = 0; i < wasted_count; i++)
+		if (wasted_plans[i] == plan)
+			return true;
+	return false;
+}
+
+static void
+note_window_wasted(const Plan *plan)
+{
+	if (wasted_statement != GetCurrentStatementStartTimestamp())
+	{
+		wasted_statement = GetCurrentStatementStartTimestamp();
+		wasted_count = 0;
+	}
+	if (wasted_count < lengthof(wasted_plans))
+		wasted_plans[wasted_count] = plan;
+	if (wasted_count <= lengthof(wasted_plans))
+		wasted_count++;
+}
+
 static void
 begin_call_scan(CustomScanState *node, EState *estate, int eflags)
 {
@@ -273,7 +322,7 @@ begin_call_scan(CustomScanState *node, EState *estate, int eflags)
 	state->limit_count = count ? ExecInitExpr((Expr *) count, &node->ss.ps) : NULL;
 	state->limit_offset = offset ? ExecInitExpr((Expr *) offset, &node->ss.ps) : NULL;
 	state->bound = -1;
-	state->window = hfe_batch_row_calls ? hfe_prefetch_rows : 1;
+	state->window = hfe_batch_row_calls && !window_wasted(node->ss.ps.plan) ? hfe_prefetch_rows : 1;
 	state->first_window = state->window;
 	state->node_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"hfendpoints calls",
@@ -602,6 +651,8 @@ end_call_scan(CustomScanState *node)
 {
 	CallScanState *state = (CallScanState *) node;
 
+	if (state->count > 0 && state->window > 1)
+		note_window_wasted(node->ss.ps.plan);
 	discard_rows(state);
 	if (state->session != NULL)
 		hfe_http_session_end(state->session);

@@ -380,6 +380,16 @@ DROP TABLE rc_ties, rc_ties_batched, rc_ties_expected;
 SELECT call_nodes($$SELECT * FROM (SELECT id, row_number() OVER (ORDER BY id) AS n, hfendpoints.text_generation('gen', body) FROM rc_docs) s WHERE n <= 5$$) AS run_condition,
        call_nodes($$SELECT * FROM (SELECT id, row_number() OVER (ORDER BY id) AS n, hfendpoints.text_generation('gen', body) FROM rc_docs) s$$) AS no_run_condition;
 
+-- a function that runs its query for one row, called for each row of the
+-- statement, pays for a window once, not on every call: its node reads
+-- one row at a time after the first call has left rows read ahead
+CREATE FUNCTION rc_first_summary() RETURNS text LANGUAGE sql
+AS $$ SELECT hfendpoints.text_generation('gen', body, return_full_text => false) FROM rc_docs WHERE body IS NOT NULL ORDER BY id $$;
+\! test/fake/hfctl requests-clear
+SELECT count(DISTINCT rc_first_summary()) AS answers FROM generate_series(1, 10);
+\! test/fake/hfctl requests --path /endpoints/fake-user/gen --method POST | grep -c '^POST' | awk '{ print ($1 >= 10 && $1 <= 26) ? "from 10 to 10 + 16 requests" : "requests: " $1 }'
+DROP FUNCTION rc_first_summary();
+
 -- the calls are made for the role and the server of each row's turn, as in
 -- the sequential plan: a cursor fetched after SET ROLE makes its next calls
 -- with that role's token (a role with none gets the error), and a trigger
