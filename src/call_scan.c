@@ -105,6 +105,19 @@ typedef struct CallScanState
 	char	   *identity_server;
 	int			identity;		/* bumped at each change */
 
+	/*
+	 * The projection above the calls reads each call's result as a
+	 * parameter, fetched (waited for, its failure raised) when the
+	 * projection reaches it: in the order of the sequential plan, which
+	 * makes the calls of a row as it computes its target list, so that
+	 * an error in an expression over one call's result comes before the
+	 * failure of a call after it.
+	 */
+	ParamListInfo results;		/* parameter i + 1: site i's result */
+	ExprContext *project_cxt;	/* the projection's, with results */
+	BufferedRow *current;		/* the row being projected */
+	int64		current_rowno;
+
 	MemoryContext node_cxt;		/* the session and the rows */
 	HfeHttpSession *session;	/* NULL until the first row */
 	BufferedRow *ring;			/* window entries */
@@ -284,6 +297,93 @@ note_window_wasted(const Plan *plan)
 		wasted_count++;
 }
 
+static void row_context(void *arg);
+
+/* paramFetch of the results: the answer of a site's call in the current row */
+static ParamExternData *
+fetch_result(ParamListInfo params, int paramid, bool speculative, ParamExternData *prm)
+{
+	CallScanState *state = (CallScanState *) params->paramFetchArg;
+	BufferedRow *row = state->current;
+	int			site = paramid - 1;
+	HfePreparedCall *pc = row->calls[site];
+	ErrorContextCallback errcallback;
+	instr_time	start;
+	instr_time	end;
+	MemoryContext old;
+
+	prm->ptype = TupleDescAttr(state->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor,
+							   state->width + site)->atttypid;
+	prm->pflags = 0;
+	prm->isnull = true;
+	prm->value = (Datum) 0;
+	if (pc == NULL)
+		return prm;				/* a NULL input: a NULL result */
+
+	errcallback.callback = row_context;
+	errcallback.arg = &state->current_rowno;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	INSTR_TIME_SET_CURRENT(start);
+	hfe_http_session_wait(state->session, hfe_call_request(pc));
+	INSTR_TIME_SET_CURRENT(end);
+	INSTR_TIME_ACCUM_DIFF(state->waiting, end, start);
+	row->calls[site] = NULL;	/* answered or raised: its context goes */
+	old = MemoryContextSwitchTo(row->cxt);	/* kept until the next row */
+	prm->value = hfe_call_answer(pc, &prm->isnull);
+	MemoryContextSwitchTo(old);
+	error_context_stack = errcallback.previous;
+	return prm;
+}
+
+/* The node's target list with each call's result Var a parameter. */
+static Node *
+results_as_params(Node *node, int *width)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var) && ((Var *) node)->varno == INDEX_VAR &&
+		((Var *) node)->varattno > *width)
+	{
+		Var		   *var = (Var *) node;
+		Param	   *param = makeNode(Param);
+
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = var->varattno - *width;
+		param->paramtype = var->vartype;
+		param->paramtypmod = var->vartypmod;
+		param->paramcollid = var->varcollid;
+		param->location = -1;
+		return (Node *) param;
+	}
+	return expression_tree_mutator(node, results_as_params, width);
+}
+
+/*
+ * The projection of the rows, in the results' own expression context.
+ * Built while the statement's parameters are set aside: a caller's hook
+ * that compiles them (PL/pgSQL's) must not take ours.
+ */
+static void
+init_projection(CallScanState *state, EState *estate)
+{
+	CustomScanState *node = &state->css;
+	List	   *tlist = (List *) results_as_params((Node *) node->ss.ps.plan->targetlist,
+												   &state->width);
+	ParamListInfo statement_params = estate->es_param_list_info;
+
+	state->results = makeParamList(state->nsites);
+	state->results->paramFetch = fetch_result;
+	state->results->paramFetchArg = state;
+	state->project_cxt = CreateExprContext(estate);
+	state->project_cxt->ecxt_param_list_info = state->results;
+	estate->es_param_list_info = state->results;
+	node->ss.ps.ps_ProjInfo =
+		ExecBuildProjectionInfo(tlist, state->project_cxt, node->ss.ps.ps_ResultTupleSlot,
+								&node->ss.ps, node->ss.ss_ScanTupleSlot->tts_tupleDescriptor);
+	estate->es_param_list_info = statement_params;
+}
+
 static void
 begin_call_scan(CustomScanState *node, EState *estate, int eflags)
 {
@@ -321,6 +421,7 @@ begin_call_scan(CustomScanState *node, EState *estate, int eflags)
 	}
 	state->limit_count = count ? ExecInitExpr((Expr *) count, &node->ss.ps) : NULL;
 	state->limit_offset = offset ? ExecInitExpr((Expr *) offset, &node->ss.ps) : NULL;
+	init_projection(state, estate);
 	state->bound = -1;
 	state->window = hfe_batch_row_calls && !window_wasted(node->ss.ps.plan) ? hfe_prefetch_rows : 1;
 	state->first_window = state->window;
@@ -567,11 +668,9 @@ exec_call_scan(CustomScanState *node)
 {
 	CallScanState *state = (CallScanState *) node;
 	TupleTableSlot *scan = node->ss.ss_ScanTupleSlot;
-	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	ErrorContextCallback errcallback;
+	TupleTableSlot *result;
 	int64		rowno;
 	BufferedRow *row;
-	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
 	if (state->returned != NULL)
@@ -600,40 +699,12 @@ exec_call_scan(CustomScanState *node)
 	ExecClearTuple(scan);
 	memcpy(scan->tts_values, row->values, sizeof(Datum) * state->width);
 	memcpy(scan->tts_isnull, row->nulls, sizeof(bool) * state->width);
-
-	errcallback.callback = row_context;
-	errcallback.arg = &rowno;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	old = MemoryContextSwitchTo(row->cxt);
 	for (int i = 0; i < state->nsites; i++)
 	{
-		HfePreparedCall *pc = row->calls[i];
-		int			col = state->width + i;
-		instr_time	start;
-		instr_time	end;
-
-		if (pc == NULL)
-		{
-			scan->tts_values[col] = (Datum) 0;
-			scan->tts_isnull[col] = true;
-			continue;
-		}
-		INSTR_TIME_SET_CURRENT(start);
-		hfe_http_session_wait(state->session, hfe_call_request(pc));
-		INSTR_TIME_SET_CURRENT(end);
-		INSTR_TIME_ACCUM_DIFF(state->waiting, end, start);
-		row->calls[i] = NULL;	/* answered or raised: its context goes */
-		scan->tts_values[col] = hfe_call_answer(pc, &scan->tts_isnull[col]);
+		/* the projection reads the results as parameters (fetch_result) */
+		scan->tts_values[state->width + i] = (Datum) 0;
+		scan->tts_isnull[state->width + i] = true;
 	}
-	MemoryContextSwitchTo(old);
-	error_context_stack = errcallback.previous;
-
-	/* the row leaves the window; its memory stays until the next call */
-	state->returned = row->cxt;
-	row->cxt = NULL;
-	state->head = (state->head + 1) % state->first_window;
-	state->count--;
 	ExecStoreVirtualTuple(scan);
 	if (state->table_scan != NULL)
 	{
@@ -641,9 +712,33 @@ exec_call_scan(CustomScanState *node)
 		scan->tts_tableOid = RelationGetRelid(node->ss.ss_currentRelation);
 	}
 
-	ResetExprContext(econtext);
-	econtext->ecxt_scantuple = scan;
-	return ExecProject(node->ss.ps.ps_ProjInfo);
+	state->current = row;
+	state->current_rowno = rowno;
+	ResetExprContext(state->project_cxt);
+	state->project_cxt->ecxt_scantuple = scan;
+	result = ExecProject(node->ss.ps.ps_ProjInfo);
+	state->current = NULL;
+
+	/*
+	 * The projection reads every result: a call is only batched where it
+	 * is always evaluated (call_plan.c).  Should one be left, it must not
+	 * be in flight when its row's memory goes.
+	 */
+	for (int i = 0; i < state->nsites; i++)
+	{
+		if (row->calls[i] == NULL)
+			continue;
+		hfe_http_session_wait(state->session, hfe_call_request(row->calls[i]));
+		hfe_call_discard(row->calls[i]);
+		row->calls[i] = NULL;
+	}
+
+	/* the row leaves the window; its memory stays until the next call */
+	state->returned = row->cxt;
+	row->cxt = NULL;
+	state->head = (state->head + 1) % state->first_window;
+	state->count--;
+	return result;
 }
 
 static void

@@ -359,6 +359,15 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 
+-- the calls of a row are answered in the order the sequential plan makes
+-- them, as it computes the target list: an error over the first call's
+-- result comes before the failure of the second call
+SELECT call_nodes($$SELECT hfendpoints.text_generation('gen', 'echo:1')::int, hfendpoints.text_generation('gen', 'echo:2')$$ ||
+                  $$ FROM generate_series(1, 5) i$$) AS nodes;
+SELECT i, hfendpoints.text_generation('gen', 'echo:' || CASE WHEN i = 3 THEN 'abc' ELSE i::text END, return_full_text => false)::int AS a,
+       hfendpoints.text_generation('gen', CASE WHEN i = 3 THEN 'fail:the second call' ELSE 'echo:ok' END, return_full_text => false) AS b
+FROM generate_series(1, 5) i;
+
 -- a LIMIT's bound reaches the Sort below the node as it would without it:
 -- a top-N sort, which keeps the sequential plan's rows among ties
 CREATE TABLE rc_ties AS SELECT i AS id, i % 2 AS k, 'echo:' || i AS body FROM generate_series(1, 200) i;
