@@ -144,6 +144,7 @@ typedef struct Job
 	MemoryContext cxt;			/* the job's, under TopMemoryContext */
 	MemoryContext tmp;			/* one statement's, reset after it */
 
+	List	   *checking;		/* rows just claimed, being read again */
 	List	   *queue;			/* rows claimed, not sent yet */
 	List	   *deferred;		/* rows another worker held when this one
 								 * reached them */
@@ -311,12 +312,15 @@ int8_at(int row, int col)
 }
 
 /*
- * Of rows just claimed, those still to fill with their input, read again
- * in a statement of its own; the others are released.
+ * Of the rows just claimed (job->checking), those still to fill with their
+ * input, read again in a statement of its own, are queued; the others are
+ * released.  Until then they stay in job->checking, where release_all
+ * finds them if that statement fails or is cancelled.
  */
 static void
-recheck(Job *job, List *claimed)
+recheck(Job *job)
 {
+	List	   *claimed = job->checking;
 	MemoryContext old;
 	Datum		args[3];
 	bool	   *todo;
@@ -351,6 +355,8 @@ recheck(Job *job, List *claimed)
 			free_row(row);
 		}
 	}
+	job->checking = NIL;
+	list_free(claimed);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(job->tmp);
 }
@@ -366,7 +372,6 @@ read_page(Job *job)
 	Datum		args[6];
 	Oid			types[6] = {REGCLASSOID, TEXTOID, INT4OID, INT4OID, JSONBOID, OIDOID};
 	int64		limit = Max(job->batch_size, hfe_max_concurrency);
-	List	   *claimed = NIL;
 	MemoryContext old;
 	int			ret;
 
@@ -410,7 +415,7 @@ read_page(Job *job)
 		job->last_key = pstrdup(row->key);
 		job->last_table = row->table;
 		if (claim(job, row))
-			claimed = lappend(claimed, row);
+			job->checking = lappend(job->checking, row);
 		else
 			job->deferred = lappend(job->deferred, row);
 	}
@@ -418,8 +423,7 @@ read_page(Job *job)
 	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(job->tmp);
-	recheck(job, claimed);
-	list_free(claimed);
+	recheck(job);
 	return ret;
 }
 
@@ -428,7 +432,6 @@ static void
 retry_deferred(Job *job)
 {
 	List	   *still = NIL;
-	List	   *claimed = NIL;
 	ListCell   *lc;
 	MemoryContext old = MemoryContextSwitchTo(job->cxt);
 
@@ -437,15 +440,14 @@ retry_deferred(Job *job)
 		JobRow	   *row = lfirst(lc);
 
 		if (job->nclaimed < CLAIM_LIMIT && claim(job, row))
-			claimed = lappend(claimed, row);
+			job->checking = lappend(job->checking, row);
 		else
 			still = lappend(still, row);
 	}
 	list_free(job->deferred);
 	job->deferred = still;
 	MemoryContextSwitchTo(old);
-	recheck(job, claimed);
-	list_free(claimed);
+	recheck(job);
 }
 
 static void flush(Job *job);
@@ -492,6 +494,7 @@ job_next(void *arg)
 	JobRow	  **rows;
 	int			n = 0;
 	size_t		bytes = 0;
+	ListCell   *lc;
 	MemoryContext old;
 
 	if (job->stop != NULL || job->suspect)
@@ -536,22 +539,26 @@ job_next(void *arg)
 			sleep_ms(100);
 	}
 
-	/* the rows claimed so far, up to what one request carries */
+	/*
+	 * The rows claimed so far, up to what one request carries.  They leave
+	 * the queue only once their request is built, so that release_all
+	 * finds them in one list or the other if building it fails.
+	 */
 	rows = palloc(sizeof(JobRow *) * job->call->max_inputs);
-	while (job->queue != NIL && n < job->call->max_inputs)
+	foreach(lc, job->queue)
 	{
-		JobRow	   *next = linitial(job->queue);
+		JobRow	   *next = lfirst(lc);
 		size_t		len = strlen(next->input);
 
-		if (n > 0 && bytes + len > HFE_PACK_MAX_BYTES)
+		if (n == job->call->max_inputs || (n > 0 && bytes + len > HFE_PACK_MAX_BYTES))
 			break;
 		bytes += len;
 		rows[n++] = next;
-		job->queue = list_delete_first(job->queue);
 	}
 	pack = new_pack(job, n, rows);
 	pfree(rows);
 	old = MemoryContextSwitchTo(job->cxt);
+	job->queue = list_delete_first_n(job->queue, n);
 	for (int k = 0; k < n; k++)
 		job->rows = lappend(job->rows, pack->rows[k]);
 	job->packs = lappend(job->packs, pack);
@@ -944,10 +951,13 @@ release_all(Job *job)
 {
 	ListCell   *lc;
 
+	foreach(lc, job->checking)
+		release(job, lfirst(lc));
 	foreach(lc, job->queue)
 		release(job, lfirst(lc));
 	foreach(lc, job->rows)
 		release(job, lfirst(lc));
+	job->checking = NIL;
 	job->queue = NIL;
 	job->rows = NIL;
 }

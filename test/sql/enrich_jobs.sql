@@ -98,6 +98,38 @@ SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled,
        count(*) FILTER (WHERE writes <> 1) AS not_written_once
   FROM shared_docs;
 
+-- A cancel that lands while a page's rows, just claimed, are read again
+-- leaves no claim behind either.  (A row-level security policy cancels
+-- the job's own query at that moment: the first time it sees a claim.)
+CREATE ROLE regress_enrich_owner IN ROLE hfendpoints_user;
+CREATE USER MAPPING FOR regress_enrich_owner SERVER huggingface OPTIONS (token 'hf_fake_token');
+CREATE TABLE recheck_docs (id int PRIMARY KEY, body text, summary text);
+INSERT INTO recheck_docs SELECT g, 'echo:recheck ' || g FROM generate_series(1, 5) g;
+CREATE FUNCTION cancel_once_claimed() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 18502
+                                      AND pid = pg_backend_pid()) THEN
+        PERFORM pg_cancel_backend(pg_backend_pid());
+        PERFORM pg_sleep(5);
+    END IF;
+    RETURN true;
+END
+$$;
+ALTER TABLE recheck_docs OWNER TO regress_enrich_owner;
+ALTER TABLE recheck_docs ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY cancel_in_recheck ON recheck_docs USING (cancel_once_claimed());
+SET ROLE regress_enrich_owner;
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('recheck_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}');
+RESET client_min_messages;
+RESET ROLE;
+SELECT count(*) AS claims_left FROM pg_locks
+ WHERE locktype = 'advisory' AND objsubid = 18502 AND pid = pg_backend_pid();
+DROP TABLE recheck_docs;
+DROP FUNCTION cancel_once_claimed();
+DROP USER MAPPING FOR regress_enrich_owner SERVER huggingface;
+DROP ROLE regress_enrich_owner;
+
 -- 3. A row whose output cannot be written (here, too long for its
 -- column) is recorded as a failure; the others are written.
 CREATE TABLE short_docs (id int PRIMARY KEY, body text, summary varchar(5));
