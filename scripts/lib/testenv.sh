@@ -10,8 +10,11 @@
 #   hfe_pg_regress "$bindir" "$@"  # the schedule, or the named tests
 #
 # Variables it sets: top, pg_config, bindir, pg_regress, work, tree,
-# fake_port, HF_FAKE_URL, pg_major.  KEEP_TEST_DIR=1 keeps the work
-# directory.  PG_CONFIG=/path/to/pg_config picks the PostgreSQL to test.
+# fake_port, HF_FAKE_URL, pg_major.  A script may change HFE_REGRESS_ENV
+# (more environment for pg_regress) and HFE_REGRESS_TIMEOUT (the seconds
+# the whole pg_regress run may take; 1200 unless it sets it).
+# KEEP_TEST_DIR=1 keeps the work directory.  PG_CONFIG=/path/to/pg_config
+# picks the PostgreSQL to test.
 #
 # The postgres user may not be able to read the clone (root's home is mode
 # 700): it never reads the source tree.  What it needs (test/, README.md)
@@ -29,6 +32,7 @@ tree=
 fake_pid=
 fake_port=
 HFE_REGRESS_ENV=()
+HFE_REGRESS_TIMEOUT=1200
 
 # Stop the fake service and remove the work directory (an EXIT trap).
 hfe_cleanup() {
@@ -146,7 +150,10 @@ hfe_pg_regress() {
     [ $# -gt 0 ] || schedule=(--schedule="$tree/test/schedule")
     local status=0
     echo "== pg_regress"
-    hfe_as_postgres "$tree" env HF_FAKE_URL="$HF_FAKE_URL" PATH="$regress_bindir:$PATH" \
+    # A test that hangs fails the run after HFE_REGRESS_TIMEOUT seconds,
+    # with the test named, rather than running until CI gives up.
+    hfe_as_postgres "$tree" timeout --kill-after=60 "$HFE_REGRESS_TIMEOUT" \
+        env HF_FAKE_URL="$HF_FAKE_URL" PATH="$regress_bindir:$PATH" \
         "${HFE_REGRESS_ENV[@]}" \
         "$pg_regress" \
         --bindir="$regress_bindir" \
@@ -156,6 +163,13 @@ hfe_pg_regress() {
         --temp-config=test/regress.conf \
         --dbname=regression \
         "${schedule[@]}" "$@" || status=$?
+    if [ $status -eq 124 ] || [ $status -eq 137 ]; then
+        echo "pg_regress ran past $HFE_REGRESS_TIMEOUT s and was stopped: the test it was running (its last line) hangs." \
+             "What the server did last:" >&2
+        tail -n 40 "$work/log/postmaster.log" >&2 || true
+        hfe_as_postgres "$work" "$regress_bindir/pg_ctl" -D "$work/instance/data" stop -m immediate \
+            >/dev/null 2>&1 || true
+    fi
     if [ $status -ne 0 ]; then
         [ -f "$work/regression.diffs" ] && cat "$work/regression.diffs"
         echo "fake service log:"
