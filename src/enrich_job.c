@@ -517,7 +517,21 @@ job_next(void *arg)
 			if (r > 0)
 				continue;
 			if (r < 0)
-				return NULL;	/* at the claim limit: asked again later */
+			{
+				/*
+				 * At the claim limit: asked again when a request is done;
+				 * with none in flight, once what is answered is written
+				 * and its claims released.
+				 */
+				int			held = job->nclaimed;
+
+				if (job->inflight > 0)
+					return NULL;
+				flush(job);
+				if (job->nclaimed == held)
+					elog(ERROR, "enrich: %d rows claimed and none of them to write", held);
+				continue;
+			}
 			job->walked = true;
 		}
 		if (job->deferred == NIL)

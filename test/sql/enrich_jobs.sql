@@ -130,6 +130,17 @@ DROP FUNCTION cancel_once_claimed();
 DROP USER MAPPING FOR regress_enrich_owner SERVER huggingface;
 DROP ROLE regress_enrich_owner;
 
+-- A worker claims at most 1024 rows at a time.  A batch_size above that
+-- commits what is answered when it reaches that limit, and goes on.
+CREATE TABLE many_docs (id int PRIMARY KEY, body text, summary text);
+INSERT INTO many_docs SELECT g, 'echo:many ' || g FROM generate_series(1, 1500) g;
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('many_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}',
+    batch_size => 2000);
+RESET client_min_messages;
+SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled FROM many_docs;
+DROP TABLE many_docs;
+
 -- 3. A row whose output cannot be written (here, too long for its
 -- column) is recorded as a failure; the others are written.
 CREATE TABLE short_docs (id int PRIMARY KEY, body text, summary varchar(5));
