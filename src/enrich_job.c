@@ -427,19 +427,28 @@ read_page(Job *job)
 	return ret;
 }
 
-/* Try the rows put aside again; those still held by another stay aside. */
+/*
+ * Try the rows put aside again; those still held by another stay aside.
+ * They count against max_rows like the rows read: once the run has queued
+ * or sent that many, those left aside are dropped, for a later run.
+ */
 static void
 retry_deferred(Job *job)
 {
 	List	   *still = NIL;
 	ListCell   *lc;
+	int64		room = job->max_rows < 0 ? PG_INT64_MAX :
+		job->max_rows - job->sent - list_length(job->queue);
 	MemoryContext old = MemoryContextSwitchTo(job->cxt);
 
 	foreach(lc, job->deferred)
 	{
 		JobRow	   *row = lfirst(lc);
 
-		if (job->nclaimed < CLAIM_LIMIT && claim(job, row))
+		if (room <= 0)
+			free_row(row);		/* past max_rows: holds no claim */
+		else if (list_length(job->checking) < room &&
+				 job->nclaimed < CLAIM_LIMIT && claim(job, row))
 			job->checking = lappend(job->checking, row);
 		else
 			still = lappend(still, row);

@@ -141,6 +141,37 @@ RESET client_min_messages;
 SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled FROM many_docs;
 DROP TABLE many_docs;
 
+-- max_rows counts the rows another worker held when this one reached
+-- them: here a worker on a slow endpoint holds rows 1 to 10, a run with
+-- max_rows => 5 fills 11 to 15, and when the first worker is cancelled
+-- (releasing its rows unfilled), the run has already stopped at 5.
+\! test/fake/hfctl seed fake-user/slow '{"task": "text-generation"}'
+\! test/fake/hfctl endpoint fake-user/slow '{"latency_ms": 60000}'
+CREATE TABLE capped_docs (id int PRIMARY KEY, body text, summary text);
+INSERT INTO capped_docs SELECT g, 'echo:capped ' || g FROM generate_series(1, 30) g;
+SELECT dblink_connect(w, 'dbname=' || current_database()) FROM unnest(ARRAY['holder', 'capped']) w;
+SELECT dblink_exec(w, 'SET client_min_messages = warning') FROM unnest(ARRAY['holder', 'capped']) w;
+SELECT dblink_exec('holder', 'SET hfendpoints.max_concurrency = 2');
+SELECT dblink_send_query('holder', $$CALL hfendpoints.enrich('capped_docs', 'body', 'summary', 'slow',
+    parameters => '{"return_full_text": false}', batch_size => 10)$$);
+SELECT pg_temp.wait_for($$SELECT count(*) = 10 FROM pg_locks l JOIN hfendpoints.jobs j USING (pid)
+                           WHERE l.locktype = 'advisory' AND l.objsubid = 18502$$) AS rows_held;
+SELECT dblink_send_query('capped', $$CALL hfendpoints.enrich('capped_docs', 'body', 'summary', 'gen',
+    parameters => '{"return_full_text": false}', max_rows => 5)$$);
+SELECT pg_temp.wait_for($$SELECT count(summary) >= 5 FROM capped_docs$$) AS five_filled;
+SELECT pg_cancel_backend(pid) FROM hfendpoints.jobs WHERE endpoint LIKE '%slow%';
+SET client_min_messages = warning;
+SELECT * FROM dblink_get_result('holder', false) AS t(status text);
+SELECT * FROM dblink_get_result('holder', false) AS t(status text);
+RESET client_min_messages;
+SELECT * FROM dblink_get_result('capped') AS t(status text);
+SELECT * FROM dblink_get_result('capped') AS t(status text);
+SELECT count(summary) AS filled, min(id) FILTER (WHERE summary IS NOT NULL) AS first_filled,
+       max(id) FILTER (WHERE summary IS NOT NULL) AS last_filled
+  FROM capped_docs;
+SELECT dblink_disconnect(w) FROM unnest(ARRAY['holder', 'capped']) w;
+DROP TABLE capped_docs;
+
 -- 3. A row whose output cannot be written (here, too long for its
 -- column) is recorded as a failure; the others are written.
 CREATE TABLE short_docs (id int PRIMARY KEY, body text, summary varchar(5));
