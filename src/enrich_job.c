@@ -736,16 +736,23 @@ job_done(HfeHttpRequest *req, void *arg)
 
 /* ---- writing ---- */
 
-/* Errors that are never a row's fault: the job stops on them. */
+/*
+ * Errors that are never a row's fault, but the server's or the moment's:
+ * the job stops on them, and the rows are left for the next run.
+ */
 static bool
 job_error(int sqlerrcode)
 {
-	return sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
-		sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
-		sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		sqlerrcode == ERRCODE_INTERNAL_ERROR ||
-		sqlerrcode == ERRCODE_OUT_OF_MEMORY;
+	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
+	{
+		case ERRCODE_TRANSACTION_ROLLBACK:	/* deadlock, serialization */
+		case ERRCODE_INSUFFICIENT_RESOURCES:	/* memory, disk */
+		case ERRCODE_OPERATOR_INTERVENTION: /* cancel, timeouts, shutdown */
+		case ERRCODE_SYSTEM_ERROR:	/* I/O */
+		case ERRCODE_INTERNAL_ERROR:
+			return true;
+	}
+	return sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;	/* lock_timeout, NOWAIT */
 }
 
 /*

@@ -182,6 +182,28 @@ RESET client_min_messages;
 SELECT id, summary FROM short_docs ORDER BY id;
 SELECT row_key, error FROM hfendpoints.enrich_failures WHERE source = 'short_docs'::regclass;
 
+-- A write that waits past lock_timeout for a row another session has
+-- locked is the moment's fault, not the row's: the job stops with the
+-- error, records no failure, and the next run fills the row.
+CREATE TABLE locked_docs (id int PRIMARY KEY, body text, summary text);
+INSERT INTO locked_docs SELECT g, 'echo:locked ' || g FROM generate_series(1, 3) g;
+SELECT dblink_connect('locker', 'dbname=' || current_database());
+SELECT dblink_exec('locker', 'BEGIN');
+SELECT * FROM dblink('locker', 'SELECT id FROM locked_docs WHERE id = 2 FOR UPDATE') AS t(id int);
+SET lock_timeout = '200ms';
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('locked_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}');
+RESET client_min_messages;
+RESET lock_timeout;
+SELECT count(*) AS failures FROM hfendpoints.enrich_failures WHERE source = 'locked_docs'::regclass;
+SELECT dblink_exec('locker', 'ROLLBACK');
+SELECT dblink_disconnect('locker');
+SET client_min_messages = warning;
+CALL hfendpoints.enrich('locked_docs', 'body', 'summary', 'gen', parameters => '{"return_full_text": false}');
+RESET client_min_messages;
+SELECT count(*) FILTER (WHERE summary = substr(body, 6)) AS filled FROM locked_docs;
+DROP TABLE locked_docs;
+
 -- 4. An endpoint paused mid-job: what was answered is written and
 -- committed, then the job stops with an error that says why; the rows
 -- left are not failures, and the next run fills them.
