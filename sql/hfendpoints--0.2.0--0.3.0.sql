@@ -1812,6 +1812,9 @@ COMMENT ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb,
     'fills output_column from a model for rows where it is NULL, page by page along the table''s key, committing after each page';
 REVOKE ALL ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE @extschema@.enrich(regclass, text, text, text, text, jsonb, integer, bigint, boolean, text, text, text, integer) TO hfendpoints_user;
+-- enrich now also refuses a transaction snapshot (the C function checks it)
+COMMENT ON FUNCTION @extschema@._prevent_in_transaction_block(text) IS
+    'internal: raises an error where enrich cannot run: in a transaction block, or under REPEATABLE READ or SERIALIZABLE';
 -- (end of what sql/parts/40_enrich.sql defines)
 
 -- Keeping a column enriched: keep_enriched() makes output_column follow

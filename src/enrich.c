@@ -103,8 +103,11 @@ hfendpoints_enrich_batch(PG_FUNCTION_ARGS)
 }
 
 /*
- * enrich commits as it goes, which a transaction block forbids;
- * say so before any work is done rather than fail at the first COMMIT.
+ * enrich commits as it goes, which a transaction block forbids, and its
+ * workers must each see what the others committed, which a transaction
+ * snapshot (REPEATABLE READ, SERIALIZABLE) hides: a row another worker
+ * filled and released would look unfilled, and be sent again.  Say so
+ * before any work is done rather than fail at the first COMMIT, or later.
  */
 Datum
 hfendpoints_prevent_in_transaction_block(PG_FUNCTION_ARGS)
@@ -117,5 +120,12 @@ hfendpoints_prevent_in_transaction_block(PG_FUNCTION_ARGS)
 				 errmsg("%s cannot run inside a transaction block", command),
 				 errdetail("It commits as it goes, so that an interrupted run loses only what was in flight."),
 				 errhint("Run the CALL on its own, outside BEGIN ... COMMIT.")));
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot run at isolation level %s", command,
+						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errdetail("Its workers share the table through what each commits, which a transaction snapshot would hide from the others."),
+				 errhint("Run SET default_transaction_isolation = 'read committed' first, in the same session.")));
 	PG_RETURN_VOID();
 }

@@ -103,7 +103,7 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'hfendpoints_prevent_in_transaction_block'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@._prevent_in_transaction_block(text) IS
-    'internal: raises an error when called inside a transaction block';
+    'internal: raises an error where enrich cannot run: in a transaction block, or under REPEATABLE READ or SERIALIZABLE';
 
 CREATE FUNCTION @extschema@._enrich_tasks(
     OUT task text, OUT function_name text, OUT output_type regtype, OUT text_member text)

@@ -67,6 +67,10 @@ RESET client_min_messages;
 BEGIN;
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen');
 ROLLBACK;
+SET default_transaction_isolation = 'repeatable read';
+CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen');
+\echo :LAST_ERROR_SQLSTATE
+RESET default_transaction_isolation;
 CALL hfendpoints.enrich('reviews', 'body', 'summary', 'gen', task => 'text-to-image');
 CALL hfendpoints.enrich('reviews', 'nope', 'summary', 'gen');
 CALL hfendpoints.enrich('reviews', 'body', 'id', 'gen');
